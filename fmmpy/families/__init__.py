@@ -1,0 +1,14 @@
+"""Component models.  Importing this package registers every family.
+
+Examples
+--------
+>>> import fmmpy
+>>> from fmmpy.registry import model_names
+>>> "regress" in model_names()
+True
+"""
+
+from . import gaussian, glm, lognormal  # noqa: F401  (registration side effects)
+from .base import Block, Family, Outcome
+
+__all__ = ["Block", "Family", "Outcome"]

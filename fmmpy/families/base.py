@@ -1,0 +1,332 @@
+"""The :class:`Family` protocol: everything a component model knows.
+
+A family describes a distribution through *linear predictors* (``blocks``): the
+main equation ``X @ beta`` and ancillary parameters (a log variance, a log
+dispersion, cutpoints), each a constant-only linear predictor.  It supplies the
+per-observation log density and its first and second derivatives with respect to
+each linear predictor -- the way Stata's ``lf2`` evaluators work.  The estimation
+engine turns those into gradients and Hessians with respect to the parameters, for
+the EM M-step, the full mixture likelihood and the OIM variance alike, so it never
+needs to know which family it is carrying.
+
+Examples
+--------
+>>> import numpy as np
+>>> from fmmpy.families.gaussian import Gaussian
+>>> fam = Gaussian()
+>>> y = Outcome(np.array([1.0, 2.0, 4.0]))
+>>> X = {"main": np.ones((3, 1))}
+>>> params = fam.start(y, X, np.ones(3))
+>>> np.round(params, 4)                      # mean, log variance
+array([2.3333, 0.4418])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import FMMDataError
+from ..linalg import ascent_direction
+
+__all__ = [
+    "Block",
+    "Outcome",
+    "Family",
+    "block_sizes",
+    "linear_predictors",
+    "grad_hess_from_eta",
+    "newton_weighted_fit",
+    "weighted_least_squares",
+]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One linear predictor of a family.
+
+    Attributes
+    ----------
+    equation : str
+        Equation name used by ``tidy()`` and parameter names (the depvar for the
+        main equation).
+    design : str
+        Name of the design matrix it uses: ``"main"`` (the covariates) or
+        ``"const"`` (an ancillary parameter: one constant).
+    kind : {"coef", "variance", "aux"}
+        ``coef``: printed under a header row named ``equation``, one row per term;
+        ``variance``: one row labelled ``term`` (for example ``var(e.y)``),
+        estimated as a log and shown exponentiated, CI on the log scale, no z;
+        ``aux``: a free ancillary parameter printed under ``/equation``.
+    term : str
+        Row label for ``variance`` and ``aux`` blocks.
+    """
+
+    equation: str
+    design: str = "main"
+    kind: str = "coef"
+    term: str = "_cons"
+
+    @property
+    def display_exp(self) -> bool:
+        return self.kind == "variance"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The dependent variable(s) of an equation on its estimation rows, plus any
+    per-row quantities a family needs (named arrays in ``extras``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Outcome(np.array([1.0, 2.0])).n
+    2
+    """
+
+    y: np.ndarray
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(self.y.shape[0])
+
+    def subset(self, rows: np.ndarray) -> "Outcome":
+        """The outcome on a subset of rows."""
+        return Outcome(self.y[rows], {k: v[rows] for k, v in self.extras.items()})
+
+
+class Family:
+    """Base class of component models.
+
+    Subclasses are frozen dataclasses (stateless apart from configuration such as
+    the link or the outcome levels) and implement at least :meth:`blocks`,
+    :meth:`derivatives` and :meth:`start`.  The default :meth:`weighted_fit` is a
+    Newton iteration on the weighted log likelihood; families with closed forms
+    override it.
+    """
+
+    #: Stata's command name (``regress``, ``glm``...).
+    model: str = ""
+    #: Short description used in messages (``regress``, ``lognormal``...).
+    label: str = ""
+
+    # -- description -----------------------------------------------------------------
+    def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
+        """The linear predictors, in Stata's parameter order."""
+        raise NotImplementedError
+
+    def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        """Lines printed above the class table, e.g. ``(("Response", "y"), ("Model", "regress"))``."""
+        return (("Response", " ".join(depvars)), ("Model", self.model))
+
+    def configure(self, outcome: Outcome) -> "Family":
+        """Return the family adapted to the data (for example the outcome levels of an
+        ordinal model); most families return ``self``."""
+        return self
+
+    def check_y(self, outcome: Outcome, depvars: Sequence[str]) -> None:
+        """Raise :class:`FMMDataError` for outcomes the model cannot take."""
+        y = outcome.y
+        if not np.all(np.isfinite(y)):
+            raise FMMDataError(f"{' '.join(depvars)} has infinite values")
+
+    # -- likelihood ------------------------------------------------------------------
+    def loglik(self, outcome: Outcome, eta: np.ndarray) -> np.ndarray:
+        """Log density per observation; ``eta`` has one column per block."""
+        return self.derivatives(outcome, eta, order=0)[0]
+
+    def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2
+                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Log density and its derivatives with respect to the linear predictors.
+
+        Returns ``(ll, d1, d2)`` with shapes ``(n,)``, ``(n, m)``, ``(n, m, m)``;
+        ``d1``/``d2`` are ``None`` when ``order`` is lower.
+        """
+        raise NotImplementedError
+
+    # -- estimation --------------------------------------------------------------------
+    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        """Starting values from a weighted fit on one group of rows (Stata's factor path)."""
+        raise NotImplementedError
+
+    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
+                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default."""
+        return newton_weighted_fit(self, outcome, X, w, init, offset)
+
+    # -- predictions -------------------------------------------------------------------
+    def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``mu`` (the mean), ``eta`` (the main linear predictor), ``density``,
+        ``distribution`` (CDF at the observed outcome)."""
+        if stat == "eta":
+            return eta[:, 0]
+        if stat == "density":
+            if outcome is None:
+                raise FMMDataError("predict density needs the dependent variable")
+            return np.exp(self.loglik(outcome, eta))
+        raise FMMDataError(f"predict {stat} is not available after {self.label}")
+
+
+# ---------------------------------------------------------------------------
+# Shared numerics: parameters <-> linear predictors
+# ---------------------------------------------------------------------------
+
+
+def _design_for(block: Block, X: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
+    if block.design == "const":
+        return None
+    return X[block.design]
+
+
+def block_sizes(blocks: Sequence[Block], X: Mapping[str, np.ndarray]) -> list[int]:
+    """Number of parameters of each block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> block_sizes([Block("y"), Block("y", "const", "variance")], {"main": np.ones((4, 3))})
+    [3, 1]
+    """
+    return [1 if b.design == "const" else X[b.design].shape[1] for b in blocks]
+
+
+def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], params: np.ndarray,
+                      n: int, offset: np.ndarray | None = None) -> np.ndarray:
+    """The ``(n, m)`` matrix of linear predictors for a parameter vector.
+
+    The offset (``offset()``/``exposure()``) is added to the first block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> linear_predictors([Block("y"), Block("y", "const", "variance")],
+    ...                   {"main": np.ones((2, 1))}, np.array([3.0, 0.5]), 2)
+    array([[3. , 0.5],
+           [3. , 0.5]])
+    """
+    eta = np.empty((n, len(blocks)))
+    pos = 0
+    for j, b in enumerate(blocks):
+        Xb = _design_for(b, X, n)
+        if Xb is None:
+            eta[:, j] = params[pos]
+            pos += 1
+        else:
+            p = Xb.shape[1]
+            eta[:, j] = Xb @ params[pos:pos + p] if p else 0.0
+            pos += p
+    if offset is not None:
+        eta[:, 0] += offset
+    return eta
+
+
+def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: np.ndarray,
+                       d1: np.ndarray, d2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient and Hessian of ``sum_i w_i ll_i`` with respect to the parameters, from
+    the derivatives with respect to the linear predictors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = [Block("y")]
+    >>> g, H = grad_hess_from_eta(b, {"main": np.ones((3, 1))}, np.ones(3),
+    ...                           np.array([[1.0], [2.0], [3.0]]), -np.ones((3, 1, 1)))
+    >>> g, H
+    (array([6.]), array([[-3.]]))
+    """
+    n = d1.shape[0]
+    mats = [_design_for(b, X, n) for b in blocks]
+    sizes = [1 if M is None else M.shape[1] for M in mats]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    p = int(offsets[-1])
+    g = np.empty(p)
+    for j, M in enumerate(mats):
+        wd = w * d1[:, j]
+        g[offsets[j]:offsets[j + 1]] = wd.sum() if M is None else M.T @ wd
+    if d2 is None:
+        return g, None
+    H = np.empty((p, p))
+    for j, Mj in enumerate(mats):
+        for k in range(j, len(mats)):
+            Mk = mats[k]
+            wd = w * d2[:, j, k]
+            if Mj is None and Mk is None:
+                blk = np.array([[wd.sum()]])
+            elif Mj is None:
+                blk = (Mk.T @ wd)[None, :]
+            elif Mk is None:
+                blk = (Mj.T @ wd)[:, None]
+            else:
+                blk = Mj.T @ (Mk * wd[:, None])
+            H[offsets[j]:offsets[j + 1], offsets[k]:offsets[k + 1]] = blk
+            if k != j:
+                H[offsets[k]:offsets[k + 1], offsets[j]:offsets[j + 1]] = blk.T
+    return g, H
+
+
+def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
+                        w: np.ndarray, init: np.ndarray, offset: np.ndarray | None = None,
+                        max_iter: int = 50, tol: float = 1e-10,
+                        depvars: Sequence[str] = ("y",)) -> np.ndarray:
+    """Maximize the weighted log likelihood by Newton's method with step halving.
+
+    Used by families without a closed-form M-step; warm-started from ``init`` so
+    that an EM step usually needs one or two iterations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fmmpy.families.gaussian import Gaussian
+    >>> y = Outcome(np.array([1.0, 2.0, 4.0]))
+    >>> X = {"main": np.ones((3, 1))}
+    >>> p = newton_weighted_fit(Gaussian(), y, X, np.ones(3), np.array([0.0, 0.0]))
+    >>> np.round(p, 4)
+    array([2.3333, 0.4418])
+    """
+    blocks = family.blocks(depvars)
+    n = outcome.n
+    params = np.array(init, dtype=float)
+    eta = linear_predictors(blocks, X, params, n, offset)
+    ll, d1, d2 = family.derivatives(outcome, eta, order=2)
+    f = float(np.dot(w, ll))
+    for _ in range(max_iter):
+        g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
+        step = ascent_direction(g, H)[0]
+        t = 1.0
+        for _ in range(40):
+            trial = params + t * step
+            eta_t = linear_predictors(blocks, X, trial, n, offset)
+            ll_t = family.loglik(outcome, eta_t)
+            f_t = float(np.dot(w, ll_t))
+            if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
+                break
+            t *= 0.5
+        else:
+            return params
+        converged = abs(f_t - f) <= tol * (abs(f) + 1) and np.max(
+            np.abs(trial - params) / (np.abs(params) + 1)) < 1e-8
+        params, f = trial, f_t
+        ll, d1, d2 = family.derivatives(outcome, eta_t, order=2)
+        if converged:
+            break
+    return params
+
+
+def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares coefficients (minimum-norm when ``X`` is rank deficient).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(4.0), np.ones(4)])
+    >>> np.round(weighted_least_squares(X, 2 * np.arange(4.0) + 1, np.ones(4)), 6)
+    array([2., 1.])
+    """
+    if X.shape[1] == 0:
+        return np.zeros(0)
+    sw = np.sqrt(np.maximum(w, 0.0))
+    coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
+    return coef

@@ -1,0 +1,109 @@
+"""Normal linear regression: ``regress`` and ``glm, family(gaussian) link(identity)``.
+
+The variance is estimated on the log scale (unconstrained) and reported as
+``var(e.y)``, with its confidence interval on the log scale, as Stata does.
+
+Examples
+--------
+>>> import numpy as np
+>>> from fmmpy.families.base import Outcome
+>>> fam = Gaussian()
+>>> out = Outcome(np.array([0.0, 2.0]))
+>>> eta = np.array([[1.0, 0.0], [1.0, 0.0]])         # mean 1, log variance 0
+>>> np.round(fam.loglik(out, eta), 4)
+array([-1.4189, -1.4189])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ..errors import FMMDataError
+from ..parse.options import OptionSchema
+from ..registry import ModelSyntax, register_model
+from .base import Block, Family, Outcome, weighted_least_squares
+from .glm import register_glm_family
+
+__all__ = ["Gaussian"]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+@dataclass(frozen=True)
+class Gaussian(Family):
+    """Normal outcome with identity link; parameters ``beta`` and ``ln(var)``.
+
+    Parameters
+    ----------
+    model : str
+        ``"regress"`` or ``"glm"`` (changes only the printed header).
+    """
+
+    model: str = "regress"
+    label: str = "regress"
+
+    def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
+        y = depvars[0]
+        return (Block(y), Block(y, "const", "variance", f"var(e.{y})"))
+
+    def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        if self.model == "glm":
+            return (("Response", depvars[0]), ("Family", "Gaussian"), ("Link", "identity"))
+        return (("Response", depvars[0]), ("Model", "regress"))
+
+    def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
+        y = outcome.y
+        r = y - eta[:, 0]
+        s = eta[:, 1]
+        inv = np.exp(-s)
+        r2 = r * r * inv
+        ll = -0.5 * (_LOG_2PI + s + r2)
+        if order == 0:
+            return ll, None, None
+        d1 = np.column_stack([r * inv, 0.5 * (r2 - 1.0)])
+        if order == 1:
+            return ll, d1, None
+        d2 = np.empty((y.shape[0], 2, 2))
+        d2[:, 0, 0] = -inv
+        d2[:, 0, 1] = d2[:, 1, 0] = -r * inv
+        d2[:, 1, 1] = -0.5 * r2
+        return ll, d1, d2
+
+    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
+
+    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
+                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        y = outcome.y if offset is None else outcome.y - offset
+        total = float(w.sum())
+        if total <= 0:
+            return np.asarray(init, dtype=float)
+        beta = weighted_least_squares(X["main"], y, w)
+        resid = y - X["main"] @ beta
+        var = float(np.dot(w, resid * resid) / total)
+        return np.append(beta, np.log(max(var, 1e-300)))
+
+    def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        if stat == "mu":
+            return eta[:, 0]
+        if stat == "distribution":
+            if outcome is None:
+                raise FMMDataError("predict distribution needs the dependent variable")
+            return stats.norm.cdf(outcome.y, eta[:, 0], np.exp(0.5 * eta[:, 1]))
+        return super().predict(stat, outcome, eta)
+
+
+def _regress_factory(equation) -> Gaussian:  # noqa: ANN001 - EquationSpec
+    return Gaussian()
+
+
+register_model(
+    ModelSyntax("regress", 3, 1, (OptionSchema("noconstant", 6),)),
+    _regress_factory,
+)
+
+register_glm_family("gaussian", "identity", lambda equation, arg: Gaussian("glm", "gaussian"))

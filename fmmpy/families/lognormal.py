@@ -1,0 +1,97 @@
+"""Lognormal outcome: ``glm y, family(lognormal)``.
+
+``ln(y) ~ N(x'b, s^2)``; the ancillary parameter is ``logs = ln(s)``, printed under
+``/y`` as gsem prints it.  The mean is ``exp(x'b + s^2/2)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from fmmpy.families.base import Outcome
+>>> out = Outcome(np.array([1.0]))
+>>> np.round(Lognormal().loglik(out, np.array([[0.0, 0.0]])), 4)   # standard lognormal at 1
+array([-0.9189])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ..errors import FMMDataError
+from .base import Block, Family, Outcome, weighted_least_squares
+from .glm import register_glm_family
+
+__all__ = ["Lognormal"]
+
+_HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
+
+
+@dataclass(frozen=True)
+class Lognormal(Family):
+    """Lognormal family with log link; parameters ``beta`` (for ``E[ln y]``) and ``ln(s)``."""
+
+    model: str = "glm"
+    label: str = "lognormal"
+
+    def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
+        y = depvars[0]
+        return (Block(y), Block(f"/{y}", "const", "aux", "logs"))
+
+    def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        return (("Response", depvars[0]), ("Family", "lognormal"), ("Link", "log"))
+
+    def check_y(self, outcome: Outcome, depvars: Sequence[str]) -> None:
+        super().check_y(outcome, depvars)
+        if np.any(outcome.y <= 0):
+            raise FMMDataError(
+                f"{depvars[0]} must be positive for family(lognormal); "
+                f"{int(np.sum(outcome.y <= 0))} observations are zero or negative")
+
+    def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
+        z = np.log(outcome.y)
+        r = z - eta[:, 0]
+        s = eta[:, 1]
+        inv = np.exp(-2.0 * s)
+        r2 = r * r * inv
+        ll = -z - _HALF_LOG_2PI - s - 0.5 * r2
+        if order == 0:
+            return ll, None, None
+        d1 = np.column_stack([r * inv, r2 - 1.0])
+        if order == 1:
+            return ll, d1, None
+        d2 = np.empty((z.shape[0], 2, 2))
+        d2[:, 0, 0] = -inv
+        d2[:, 0, 1] = d2[:, 1, 0] = -2.0 * r * inv
+        d2[:, 1, 1] = -2.0 * r2
+        return ll, d1, d2
+
+    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
+
+    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
+                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        z = np.log(outcome.y)
+        if offset is not None:
+            z = z - offset
+        total = float(w.sum())
+        if total <= 0:
+            return np.asarray(init, dtype=float)
+        beta = weighted_least_squares(X["main"], z, w)
+        resid = z - X["main"] @ beta
+        var = float(np.dot(w, resid * resid) / total)
+        return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
+
+    def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        if stat == "mu":
+            return np.exp(eta[:, 0] + 0.5 * np.exp(2.0 * eta[:, 1]))
+        if stat == "distribution":
+            if outcome is None:
+                raise FMMDataError("predict distribution needs the dependent variable")
+            return stats.norm.cdf((np.log(outcome.y) - eta[:, 0]) / np.exp(eta[:, 1]))
+        return super().predict(stat, outcome, eta)
+
+
+register_glm_family("lognormal", "log", lambda equation, arg: Lognormal())

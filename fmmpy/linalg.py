@@ -1,0 +1,59 @@
+"""Small linear-algebra helpers shared by the families and the estimators.
+
+Examples
+--------
+>>> import numpy as np
+>>> d, concave = ascent_direction(np.array([1.0, 1.0]), np.diag([-2.0, 1.0]))
+>>> d.tolist(), concave
+([0.5, 1.0], False)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ascent_direction", "is_negative_definite"]
+
+
+def is_negative_definite(H: np.ndarray) -> bool:
+    """Whether ``H`` is (numerically) negative definite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_negative_definite(-np.eye(2)), is_negative_definite(np.diag([-1.0, 1.0]))
+    (True, False)
+    """
+    if H.size == 0:
+        return True
+    try:
+        np.linalg.cholesky(-0.5 * (H + H.T))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Newton direction ``(-H)^{-1} g`` and ``True`` when ``-H`` is positive definite;
+    otherwise a modified direction (absolute eigenvalues, floored, so that it is still
+    an ascent direction) and ``False``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ascent_direction(np.array([2.0]), np.array([[-4.0]]))[0].tolist()
+    [0.5]
+    """
+    if g.size == 0:
+        return g.copy(), True
+    A = -0.5 * (H + H.T)
+    try:
+        L = np.linalg.cholesky(A)
+        return np.linalg.solve(L.T, np.linalg.solve(L, g)), True
+    except np.linalg.LinAlgError:
+        pass
+    vals, vecs = np.linalg.eigh(A)
+    scale = float(np.max(np.abs(vals))) if vals.size else 1.0
+    floor = max(scale * 1e-8, 1e-12)
+    vals = np.maximum(np.abs(vals), floor)
+    return vecs @ ((vecs.T @ g) / vals), False
