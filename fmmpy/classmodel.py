@@ -1,0 +1,143 @@
+"""Class probabilities: a multinomial logit of class membership on the ``lcprob()``
+covariates (a constant only by default), with the base class's coefficients at 0.
+
+Examples
+--------
+>>> import numpy as np
+>>> cm = ClassModel(k=3, base=0, Z=(None, np.ones((4, 1)), np.ones((4, 1))), n=4)
+>>> deltas = cm.fit(np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]]))
+>>> [np.round(d, 4) for d in deltas[1:]]
+[array([-0.6931]), array([-0.6931])]
+>>> np.round(np.exp(cm.logprob(deltas)[0]), 2)
+array([0.5 , 0.25, 0.25])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+__all__ = ["ClassModel"]
+
+
+@dataclass(frozen=True, eq=False)
+class ClassModel:
+    """Multinomial logit for the latent class.
+
+    Attributes
+    ----------
+    k : int
+        Number of classes.
+    base : int
+        0-based index of the base class.
+    Z : tuple of ndarray or None
+        Covariates of each non-base class (``None`` for the base class); the last
+        column is the constant.
+    n : int
+        Number of rows (units); only needed when ``k == 1``.
+    """
+
+    k: int
+    base: int
+    Z: tuple[np.ndarray | None, ...]
+    n: int = 0
+
+    @property
+    def constant_only(self) -> bool:
+        return all(z is None or z.shape[1] == 1 for z in self.Z)
+
+    def gammas(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
+        """Linear predictors ``(n, k)``; the base column is zero."""
+        n = next((z.shape[0] for z in self.Z if z is not None), self.n)
+        g = np.zeros((n, self.k))
+        for j, (z, d) in enumerate(zip(self.Z, deltas)):
+            if z is not None:
+                g[:, j] = z @ d
+        return g
+
+    def logprob(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
+        """Log class probabilities ``(n, k)``."""
+        g = self.gammas(deltas)
+        return g - logsumexp(g, axis=1, keepdims=True)
+
+    def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
+        """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
+        return float(np.sum(pw * self.logprob(deltas)))
+
+    def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]
+                      ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Value, gradient and Hessian of :meth:`q_value` in the stacked non-base
+        coefficients (in class order)."""
+        lp = self.logprob(deltas)
+        pi = np.exp(lp)
+        unit = pw.sum(axis=1)
+        active = [j for j in range(self.k) if self.Z[j] is not None]
+        sizes = [self.Z[j].shape[1] for j in active]
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        g = np.empty(offs[-1])
+        H = np.empty((offs[-1], offs[-1]))
+        for a, j in enumerate(active):
+            Zj = self.Z[j]
+            g[offs[a]:offs[a + 1]] = Zj.T @ (pw[:, j] - unit * pi[:, j])
+            for b in range(a, len(active)):
+                l = active[b]
+                cov = unit * (pi[:, j] * (j == l) - pi[:, j] * pi[:, l])
+                blk = -(Zj.T @ (self.Z[l] * cov[:, None]))
+                H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
+                if b != a:
+                    H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
+        return float(np.sum(pw * lp)), g, H
+
+    def fit(self, pw: np.ndarray, init: Sequence[np.ndarray | None] | None = None,
+            max_iter: int = 100, tol: float = 1e-12) -> list[np.ndarray | None]:
+        """The M-step: coefficients maximizing :meth:`q_value`.
+
+        Closed form for a constant-only model (log odds of the weighted class
+        counts); Newton with step halving otherwise.
+        """
+        totals = pw.sum(axis=0)
+        if self.constant_only:
+            safe = np.maximum(totals, 1e-300)
+            return [None if z is None else np.array([np.log(safe[j] / safe[self.base])])
+                    for j, z in enumerate(self.Z)]
+        deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]
+        if init is not None:
+            deltas = [None if d is None else np.array(d, dtype=float) for d in init]
+        f, g, H = self.q_derivatives(pw, deltas)
+        for _ in range(max_iter):
+            try:
+                step = np.linalg.solve(-H, g)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(-H, g, rcond=None)[0]
+            t = 1.0
+            while t > 1e-10:
+                trial = self._unstack(self._stack(deltas) + t * step)
+                f_new = self.q_value(pw, trial)
+                if f_new >= f - 1e-12 * (abs(f) + 1):
+                    break
+                t *= 0.5
+            else:
+                break
+            done = abs(f_new - f) <= tol * (abs(f) + 1)
+            deltas = trial
+            f, g, H = self.q_derivatives(pw, deltas)
+            if done and np.max(np.abs(t * step)) < 1e-9:
+                break
+        return deltas
+
+    def _stack(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
+        return np.concatenate([d for d in deltas if d is not None]) if self.k > 1 else np.zeros(0)
+
+    def _unstack(self, vec: np.ndarray) -> list[np.ndarray | None]:
+        out: list[np.ndarray | None] = []
+        pos = 0
+        for z in self.Z:
+            if z is None:
+                out.append(None)
+            else:
+                out.append(vec[pos:pos + z.shape[1]])
+                pos += z.shape[1]
+        return out

@@ -1,0 +1,1 @@
+"""Estimation: layout, likelihood, start values, EM, ML and variance."""

@@ -1,0 +1,137 @@
+"""Newton-Raphson maximization with Stata's convergence rules and log.
+
+Convergence is declared, as in Stata's ``ml``, when the Hessian is negative
+definite, the scaled gradient ``g' (-H)^{-1} g`` is below ``nrtolerance()``
+(unless ``nonrtolerance``), and either the relative change in the coefficients is
+below ``tolerance()`` or the relative change in the log likelihood is below
+``ltolerance()``.  Where the Hessian is not negative definite the step follows a
+modified Newton direction (eigenvalues replaced by their absolute values) and the
+line is marked ``(not concave)``; a step that does not improve the objective is
+halved and the line marked ``(backed up)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> def f(x, order):            # concave quadratic with maximum at (1, 2)
+...     g = -np.array([2 * (x[0] - 1), 4 * (x[1] - 2)])
+...     return -(x[0] - 1) ** 2 - 2 * (x[1] - 2) ** 2, g, np.diag([-2.0, -4.0])
+>>> r = newton_raphson(f, np.zeros(2))
+>>> r.converged, np.round(r.x, 6).tolist(), r.iterations
+(True, [1.0, 2.0], 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import FMMConvergenceError
+from ..linalg import ascent_direction, is_negative_definite
+from .log import IterationLog
+
+__all__ = ["newton_raphson", "NRResult"]
+
+Objective = Callable[[np.ndarray, int], tuple[float, np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class NRResult:
+    """Outcome of :func:`newton_raphson`."""
+
+    x: np.ndarray
+    f: float
+    grad: np.ndarray
+    hess: np.ndarray
+    iterations: int
+    converged: bool
+    concave: bool
+
+
+def _mreldif(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / (np.abs(b) + 1.0)))
+
+
+def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
+                   tolerance: float = 1e-6, ltolerance: float = 1e-7,
+                   nrtolerance: float = 1e-5, nonrtolerance: bool = False,
+                   log: IterationLog | None = None, caption: str = "Log likelihood",
+                   max_halvings: int = 60) -> NRResult:
+    """Maximize ``fun`` from ``x0``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, order) -> (f, g, H)``; return ``f = -inf`` where undefined.
+    x0 : ndarray
+    iterate, tolerance, ltolerance, nrtolerance, nonrtolerance
+        Stata's maximize options.
+    log : IterationLog, optional
+        Receives ``Iteration #:`` lines.
+    caption : str
+        Text before ``=`` in the log (``Log likelihood``, ``(class) log likelihood``).
+
+    Returns
+    -------
+    NRResult
+
+    Raises
+    ------
+    FMMConvergenceError
+        When the objective cannot be evaluated at ``x0`` ("initial values not feasible").
+    """
+    x = np.array(x0, dtype=float)
+    f, g, H = fun(x, 2)
+    if not np.isfinite(f):
+        raise FMMConvergenceError("initial values not feasible: the log likelihood cannot be "
+                                  "evaluated at the starting values")
+    concave = is_negative_definite(H)
+    if log is not None:
+        log.iteration(0, f, caption, () if concave else ("not concave",))
+    converged = False
+    it = 0
+    while it < iterate:
+        it += 1
+        step = ascent_direction(g, H)[0]
+        t = 1.0
+        backed = False
+        stuck = False
+        f_new = -np.inf
+        x_new = x
+        slack = 1e-12 * (abs(f) + 1.0)  # rounding noise at an exact optimum is not a decrease
+        for _ in range(max_halvings):
+            x_new = x + t * step
+            f_new = fun(x_new, 0)[0]
+            if np.isfinite(f_new) and f_new >= f - slack:
+                break
+            t *= 0.5
+            backed = True
+        else:
+            # No step improves the objective: a numerical maximum, or a flat region.
+            x_new, f_new, stuck = x, f, True
+        g_new, H_new = fun(x_new, 2)[1:]
+        concave = is_negative_definite(H_new)
+        flags: list[str] = []
+        if not concave:
+            flags.append("not concave")
+        elif backed:
+            flags.append("backed up")
+        if log is not None:
+            log.iteration(it, f_new, caption, flags)
+        coef_ok = _mreldif(x_new, x) < tolerance
+        ll_ok = abs(f_new - f) / (abs(f) + 1.0) < ltolerance
+        x, f, g, H = x_new, f_new, g_new, H_new
+        if concave and (coef_ok or ll_ok):
+            if nonrtolerance:
+                converged = True
+                break
+            d, _ = ascent_direction(g, H)
+            if float(g @ d) < nrtolerance:
+                converged = True
+                break
+        if stuck:
+            break
+    return NRResult(x, f, g, H, it, converged, concave)

@@ -1,0 +1,305 @@
+"""The mixture likelihood, its derivatives, posteriors and the EM M-step.
+
+For unit ``i`` and class ``j`` let ``a_ij = log pi_ij + log f_ij``.  The log
+likelihood is ``sum_i w_i log sum_j exp(a_ij)``.  Its gradient is the
+posterior-weighted sum of the per-class scores, and its Hessian (the observed
+information, negated) is the posterior-weighted per-class Hessian plus the
+posterior covariance of the per-class scores:
+
+    H = sum_i w_i [ sum_j p_ij d2 a_ij + sum_{l,m} (p_il [l=m] - p_il p_im) V_il V_im' ]
+
+where ``V_il`` stacks class ``l``'s class-model covariates and its outcome scores.
+Everything is assembled from the families' derivatives with respect to their
+linear predictors; nothing here depends on which family a class carries.
+
+Examples
+--------
+>>> import fmmpy
+>>> from fmmpy.parse import parse_command
+>>> from fmmpy.design import build_design
+>>> from fmmpy.estimate.layout import build_layout
+>>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+>>> m = MixtureModel(d, build_layout(d))
+>>> theta = m.layout.to_theta(m.layout.to_phi(np.array([0., .07, -13., .09, -9.])))
+>>> round(m.loglik(theta), 3)
+1223.313
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ..classmodel import ClassModel
+from ..design import Design, EquationDesign
+from ..families.base import grad_hess_from_eta, linear_predictors
+from ..linalg import ascent_direction
+from .layout import ParamLayout
+
+__all__ = ["MixtureModel", "Derivatives"]
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """Log likelihood with gradient and Hessian in ``theta``; per-unit quantities kept
+    for the variance estimators and predictions."""
+
+    ll: float
+    grad: np.ndarray | None
+    hess: np.ndarray | None
+    post: np.ndarray
+
+
+def _score_matrix(ed: EquationDesign, d1: np.ndarray) -> np.ndarray:
+    """Per-row scores ``(n, p_e)`` of an equation from its linear-predictor derivatives."""
+    cols = []
+    for b, blk in enumerate(ed.blocks):
+        if blk.design == "const":
+            cols.append(d1[:, b:b + 1])
+        else:
+            cols.append(ed.X[blk.design] * d1[:, b:b + 1])
+    return np.hstack(cols)
+
+
+class MixtureModel:
+    """The likelihood of a design under a parameter layout.
+
+    Parameters
+    ----------
+    design : Design
+    layout : ParamLayout
+    """
+
+    def __init__(self, design: Design, layout: ParamLayout):
+        self.design = design
+        self.layout = layout
+        self.k = design.k
+        self.n = design.n
+        self.w = design.weights
+        self.classmodel = ClassModel(design.k, design.base,
+                                     tuple(cd.Z for cd in design.classes), design.n)
+        self.equations: list[list[tuple[EquationDesign, slice]]] = [
+            [(ed, layout.equation_slice(j, e)) for e, ed in enumerate(cd.equations)]
+            for j, cd in enumerate(design.classes)
+        ]
+
+    # -- pieces ----------------------------------------------------------------------
+    def eta(self, theta: np.ndarray, j: int, e: int) -> np.ndarray:
+        """Linear predictors of equation ``e`` of class ``j``."""
+        ed, sl = self.equations[j][e]
+        return linear_predictors(ed.blocks, ed.X, theta[sl], ed.outcome.n, ed.offset)
+
+    def class_logprob(self, theta: np.ndarray) -> np.ndarray:
+        """``log pi_ij``, shape ``(n, k)``."""
+        return self.classmodel.logprob(self.layout.deltas(theta))
+
+    def log_density(self, theta: np.ndarray) -> np.ndarray:
+        """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
+        out = np.zeros((self.n, self.k))
+        for j in range(self.k):
+            for e, (ed, _) in enumerate(self.equations[j]):
+                out[:, j] += ed.family.loglik(ed.outcome, self.eta(theta, j, e))
+        return out
+
+    def joint(self, theta: np.ndarray) -> np.ndarray:
+        """``log pi_ij + log f_ij``."""
+        with np.errstate(all="ignore"):
+            return self.class_logprob(theta) + self.log_density(theta)
+
+    def loglik_obs(self, theta: np.ndarray) -> np.ndarray:
+        """Per-unit log likelihood (unweighted)."""
+        return logsumexp(self.joint(theta), axis=1)
+
+    def loglik(self, theta: np.ndarray) -> float:
+        """The (weighted) mixture log likelihood."""
+        value = float(np.dot(self.w, self.loglik_obs(theta)))
+        return value if np.isfinite(value) else -np.inf
+
+    def posterior(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
+        """Posterior class probabilities ``(n, k)`` and the log likelihood."""
+        a = self.joint(theta)
+        lse = logsumexp(a, axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            post = np.exp(a - lse)
+        ll = float(np.dot(self.w, lse[:, 0]))
+        return post, (ll if np.isfinite(ll) else -np.inf)
+
+    # -- full likelihood derivatives -------------------------------------------------------
+    def derivatives(self, theta: np.ndarray, order: int = 2, scores: bool = False
+                    ) -> tuple[Derivatives, np.ndarray | None]:
+        """Log likelihood, gradient and (``order == 2``) Hessian in ``theta``.
+
+        With ``scores=True`` also returns the per-unit score matrix ``(n, p)``
+        (unweighted) used by the OPG and sandwich variance estimators.
+        """
+        lay = self.layout
+        deltas = lay.deltas(theta)
+        lp = self.classmodel.logprob(deltas)
+        pi = np.exp(lp)
+        lf = np.zeros((self.n, self.k))
+        parts: list[list[tuple[np.ndarray, np.ndarray | None]]] = []
+        for j in range(self.k):
+            row = []
+            for e, (ed, _) in enumerate(self.equations[j]):
+                ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
+                                                     order=max(order, 1))
+                lf[:, j] += ll_e
+                row.append((d1, d2))
+            parts.append(row)
+        with np.errstate(all="ignore"):
+            a = lp + lf
+        lse = logsumexp(a, axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            post = np.exp(a - lse)
+        ll = float(np.dot(self.w, lse[:, 0]))
+        if not np.isfinite(ll):
+            return Derivatives(-np.inf, None, None, post), None
+        p = lay.n_params
+        g = np.zeros(p)
+        H = np.zeros((p, p)) if order >= 2 else None
+        U = np.zeros((self.n, p)) if scores else None
+        # V_l: class l's class-model covariates and outcome scores, with their positions.
+        V: list[tuple[np.ndarray, np.ndarray]] = []
+        for j in range(self.k):
+            mats: list[np.ndarray] = []
+            idx: list[np.ndarray] = []
+            cb = lay.class_block(j)
+            if cb is not None:
+                Z = self.classmodel.Z[j]
+                resid = self.w * (post[:, j] - pi[:, j])
+                g[cb.slice] = Z.T @ resid
+                if U is not None:
+                    U[:, cb.slice] = Z * (post[:, j] - pi[:, j])[:, None]
+                mats.append(Z)
+                idx.append(np.arange(cb.start, cb.stop))
+            wp = self.w * post[:, j]
+            for e, (ed, sl) in enumerate(self.equations[j]):
+                d1, d2 = parts[j][e]
+                ge, He = grad_hess_from_eta(ed.blocks, ed.X, wp, d1, d2 if order >= 2 else None)
+                g[sl] += ge
+                if H is not None:
+                    H[sl, sl] += He
+                S = _score_matrix(ed, d1)
+                if U is not None:
+                    U[:, sl] = S * post[:, j:j + 1]
+                mats.append(S)
+                idx.append(np.arange(sl.start, sl.stop))
+            V.append((np.hstack(mats), np.concatenate(idx)))
+        if H is not None:
+            # Class-model curvature of log pi (the same for every class).
+            for j in range(self.k):
+                cj = lay.class_block(j)
+                if cj is None:
+                    continue
+                for m in range(self.k):
+                    cm = lay.class_block(m)
+                    if cm is None:
+                        continue
+                    c = self.w * (pi[:, j] * (j == m) - pi[:, j] * pi[:, m])
+                    H[cj.slice, cm.slice] -= self.classmodel.Z[j].T @ (
+                        self.classmodel.Z[m] * c[:, None])
+            # Posterior covariance of the per-class scores.
+            for j in range(self.k):
+                Vj, ij = V[j]
+                for m in range(j, self.k):
+                    Vm, im = V[m]
+                    c = self.w * (post[:, j] * (j == m) - post[:, j] * post[:, m])
+                    blk = Vj.T @ (Vm * c[:, None])
+                    H[np.ix_(ij, im)] += blk
+                    if m != j:
+                        H[np.ix_(im, ij)] += blk.T
+        return Derivatives(ll, g, H, post), U
+
+    # -- complete-data (EM) objective ---------------------------------------------------------
+    def q_derivatives(self, theta: np.ndarray, post: np.ndarray, order: int = 2
+                      ) -> tuple[float, float, np.ndarray, np.ndarray | None]:
+        """The expected complete-data log likelihood for fixed posteriors, split into
+        its class part and outcome part, with gradient and Hessian in ``theta``."""
+        lay = self.layout
+        pw = self.w[:, None] * post
+        p = lay.n_params
+        g = np.zeros(p)
+        H = np.zeros((p, p)) if order >= 2 else None
+        q_class = 0.0
+        if self.k > 1:
+            q_class, gc, Hc = self.classmodel.q_derivatives(pw, lay.deltas(theta))
+            idx = np.concatenate([np.arange(b.start, b.stop) for b in lay.blocks
+                                  if b.kind == "class"])
+            g[idx] = gc
+            if H is not None:
+                H[np.ix_(idx, idx)] = Hc
+        q_out = 0.0
+        for j in range(self.k):
+            for e, (ed, sl) in enumerate(self.equations[j]):
+                ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
+                                                     order=max(order, 1))
+                with np.errstate(all="ignore"):
+                    q_out += float(np.dot(pw[:, j], np.where(pw[:, j] > 0, ll_e, 0.0)))
+                ge, He = grad_hess_from_eta(ed.blocks, ed.X, pw[:, j], d1,
+                                            d2 if order >= 2 else None)
+                g[sl] = ge
+                if H is not None:
+                    H[sl, sl] = He
+        return q_class, q_out, g, H
+
+    def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
+        """``sum_ij w_i p_ij (log pi_ij + log f_ij)`` -- the number Stata prints beside
+        ``(EM) log likelihood``."""
+        pw = self.w[:, None] * post
+        with np.errstate(all="ignore"):
+            a = self.joint(theta)
+            return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+
+    def m_step(self, theta: np.ndarray, post: np.ndarray) -> np.ndarray:
+        """Parameters maximizing the complete-data objective for fixed posteriors.
+
+        Without constraints each part is fitted on its own (closed forms where a
+        family has them); with constraints the parts are fitted jointly by Newton
+        in the free parameters.
+        """
+        lay = self.layout
+        if lay.constrained:
+            return self._constrained_m_step(theta, post)
+        new = np.array(theta, dtype=float)
+        pw = self.w[:, None] * post
+        if self.k > 1:
+            deltas = self.classmodel.fit(pw, lay.deltas(theta))
+            for j, d in enumerate(deltas):
+                b = lay.class_block(j)
+                if b is not None:
+                    new[b.slice] = d
+        for j in range(self.k):
+            for ed, sl in self.equations[j]:
+                new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, pw[:, j], theta[sl],
+                                                 ed.offset)
+        return new
+
+    def _constrained_m_step(self, theta: np.ndarray, post: np.ndarray,
+                            max_iter: int = 25) -> np.ndarray:
+        lay = self.layout
+        phi = lay.to_phi(theta)
+
+        def value(ph: np.ndarray) -> float:
+            return self.q_value(lay.to_theta(ph), post)
+
+        f = value(phi)
+        for _ in range(max_iter):
+            qc, qo, g, H = self.q_derivatives(lay.to_theta(phi), post)
+            gp, Hp = lay.T.T @ g, lay.T.T @ H @ lay.T
+            step = ascent_direction(gp, Hp)[0]
+            t = 1.0
+            while t > 1e-8:
+                trial = phi + t * step
+                f_t = value(trial)
+                if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
+                    break
+                t *= 0.5
+            else:
+                break
+            done = abs(f_t - f) <= 1e-12 * (abs(f) + 1)
+            phi, f = trial, f_t
+            if done:
+                break
+        return lay.to_theta(phi)
