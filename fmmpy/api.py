@@ -1,0 +1,133 @@
+"""``fmm()``: parse, build the design, estimate, return results.
+
+Examples
+--------
+>>> import fmmpy
+>>> df = fmmpy.datasets.load("stamp")
+>>> res = fmmpy.fmm("fmm 3: glm thickness, family(lognormal)", data=df, log=False)
+>>> round(res.llf, 3)
+1511.311
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from .design import build_design
+from .errors import FMMDataError
+from .estimate.fit import estimate
+from .estimate.layout import ParamLayout, build_layout
+from .parse import parse_command, parse_fmm_option
+from .parse.spec import FMMSpec
+from .results import FMMResults
+
+__all__ = ["fmm"]
+
+
+def _option_text(value: Any) -> str | None:
+    if value is True:
+        return None
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _merge_options(spec: FMMSpec, options: Mapping[str, Any]) -> FMMSpec:
+    """Add ``fmm`` options given as keyword arguments (they override the command's)."""
+    if not options:
+        return spec
+    items = dict(spec.options)
+    for name, value in options.items():
+        if value is False or value is None:
+            continue
+        key, parsed = parse_fmm_option(name, _option_text(value), command=str(spec))
+        items.pop(key, None)
+        items[key] = parsed
+    return replace(spec, options=tuple(items.items()))
+
+
+def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | None = None,
+        from_: Any = None, **options: Any) -> FMMResults:
+    """Fit a finite mixture model written as a Stata ``fmm`` command.
+
+    Parameters
+    ----------
+    command : str
+        For example ``"3: regress thickness"`` or
+        ``"fmm 2, lcprob(z): glm y x, family(lognormal)"``; the word ``fmm`` is
+        optional.  Covariates may also be written in formula form, ``"2: regress y ~ x"``.
+    data : DataFrame
+        The data (never modified).
+    log : bool
+        Print Stata's iteration log while fitting (it is kept in the results either way).
+    stream : text stream, optional
+        Where to print the log (default: standard output).
+    from_ : array-like, optional
+        Starting values in the order of ``res.params`` (Stata's ``from()``); variances
+        on their reported scale.
+    **options
+        Any ``fmm`` option, as in the command: ``vce="robust"``, ``level=90``,
+        ``emopts="iterate(50)"``, ``noestimate=True``.
+
+    Returns
+    -------
+    FMMResults
+
+    Raises
+    ------
+    FMMSyntaxError
+        The command does not parse (the message points at the column).
+    FMMDataError
+        The data cannot carry the model.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+    >>> res.nobs, round(res.llf, 4)
+    (485, 1518.8484)
+    """
+    spec = _merge_options(parse_command(command), options)
+    design = build_design(spec, data)
+    from_theta = None if from_ is None else _to_theta(from_, build_layout(design))
+    fit = estimate(design, echo=log, stream=stream, from_theta=from_theta)
+    return FMMResults(spec=spec, design=design, fit=fit, command=command)
+
+
+def _to_theta(from_: Any, layout: ParamLayout) -> np.ndarray:
+    """Start values on the reported scale (variances as variances) -> ``theta``.
+
+    ``from_`` is an array in the order of ``res.params`` or a Series/mapping naming
+    every parameter (``res.params`` of an earlier fit works as is).
+    """
+    names = layout.names
+    if isinstance(from_, (pd.Series, Mapping)):
+        values = dict(from_)
+        unknown = [n for n in values if n not in names]
+        missing = [n for n in names if n not in values]
+        if unknown or missing:
+            raise FMMDataError("from_=: " + "; ".join(
+                part for part in (f"unknown parameter(s) {', '.join(unknown)}" if unknown else "",
+                                  f"no value for {', '.join(missing)}" if missing else "")
+                if part))
+        arr = np.array([float(values[n]) for n in names])
+    else:
+        try:
+            arr = np.asarray(from_, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise FMMDataError("from_= must be numbers (an array or res.params)") from None
+        if arr.size != len(names):
+            raise FMMDataError(f"from_=: expected {len(names)} values (one per parameter, in "
+                               f"the order of res.params), got {arr.size}")
+    theta = arr.copy()
+    for b in layout.blocks:
+        if b.kind == "variance":
+            if np.any(arr[b.slice] <= 0):
+                raise FMMDataError("from_=: variances must be positive")
+            theta[b.slice] = np.log(arr[b.slice])
+    return theta

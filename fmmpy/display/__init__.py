@@ -1,0 +1,1 @@
+"""Stata-style text and HTML rendering."""

@@ -1,0 +1,147 @@
+"""Stata's output for an fmm fit: header, class-probability table, one table per
+class, notes.  Pure functions of a results object.
+
+Examples
+--------
+>>> import fmmpy
+>>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+>>> print(render_results(res).splitlines()[0])
+Finite mixture model                                       Number of obs = 485
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .format import fmt_fc, fmt_g
+from .tables import TableRow, header_lines, render_html_table, render_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..results import FMMResults
+
+__all__ = ["render_results", "render_results_html", "class_rows", "outcome_rows"]
+
+
+def _term_rows(res: "FMMResults", block, frame) -> list[TableRow]:
+    """Rows of a coefficient block, grouping factor-variable levels under a header."""
+    rows: list[TableRow] = []
+    current_group: str | None = None
+    for term in block.terms:
+        name = res._param_name(block, term)
+        r = frame.loc[name]
+        group, label = _split_factor(term)
+        if group is not None and group != current_group:
+            rows.append(TableRow("group", group))
+        current_group = group
+        rows.append(TableRow("coef", label, r.coef, r.se, r.z, r.pvalue, r.ci_lower,
+                             r.ci_upper))
+    return rows
+
+
+def _split_factor(term: str) -> tuple[str | None, str]:
+    """``2.g#c.x`` -> (``g#c.x``, ``2  ``); ``x`` -> (None, ``x``)."""
+    parts = term.split("#")
+    levels: list[str] = []
+    names: list[str] = []
+    for p in parts:
+        if "." in p and not p.startswith("c.") and p.split(".", 1)[0] not in ("", "c"):
+            lv, var = p.split(".", 1)
+            if lv.replace("-", "").replace(".", "").isalnum():
+                levels.append(lv)
+                names.append(var)
+                continue
+        names.append(p)
+    if not levels:
+        return None, term
+    return "#".join(names), "#".join(levels) + "  "
+
+
+def class_rows(res: "FMMResults", level: float) -> list[TableRow]:
+    """Rows of the class-probability table (multinomial logit of the classes)."""
+    frame = res._tidy_frame(level)
+    lay = res.layout
+    rows: list[TableRow] = []
+    for j in range(lay.k):
+        if rows:
+            rows.append(TableRow("rule"))
+        label = f"{j + 1}.{lay.label}"
+        block = lay.class_block(j)
+        if block is None:
+            rows.append(TableRow("base", label))
+            continue
+        rows.append(TableRow("header", label))
+        rows.extend(_term_rows(res, block, frame))
+    return rows
+
+
+def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], list[TableRow]]:
+    """Header lines and rows of class ``j``'s outcome table."""
+    frame = res._tidy_frame(level)
+    lay = res.layout
+    head = [f"{lay.label:<15}: {j + 1}"]
+    rows: list[TableRow] = []
+    for e, ed in enumerate(res.design.classes[j].equations):
+        for key, value in ed.family.header(ed.depvars):
+            head.append(f"{key:<15}: {value}")
+        for block in lay.outcome_blocks(j, e):
+            if rows:
+                rows.append(TableRow("rule"))
+            if block.kind == "variance":
+                name = res._param_name(block, block.terms[0])
+                r = frame.loc[name]
+                rows.append(TableRow("variance", block.terms[0], r.coef, r.se, math.nan,
+                                     math.nan, r.ci_lower, r.ci_upper))
+            else:
+                rows.append(TableRow("header", block.equation))
+                rows.extend(_term_rows(res, block, frame))
+    return head, rows
+
+
+def render_results(res: "FMMResults", level: float | None = None) -> str:
+    """Header, tables and notes, as Stata prints them after ``fmm``."""
+    level = res.level if level is None else level
+    settings = res.design.settings
+    out: list[str] = []
+    if not settings.noheader:
+        right = [("Number of obs", fmt_fc(res.nobs))]
+        out.extend(header_lines("Finite mixture model", right,
+                                [f"Log likelihood = {fmt_g(res.llf, 10)}"]))
+        if res.vce[0] == "cluster":
+            out.append(f"{'':30}(Std. err. adjusted for {fmt_fc(res.n_clusters)} clusters "
+                       f"in {res.vce[1]})")
+        out.append("")
+    if settings.notable:
+        return "\n".join(out).rstrip("\n")
+    vtitle = res.vce_title
+    if res.layout.k > 1:
+        out.extend(render_table(class_rows(res, level), level, vtitle))
+        out.append("")
+    for j in range(res.layout.k):
+        head, rows = outcome_rows(res, j, level)
+        out.extend(head)
+        out.append("")
+        out.extend(render_table(rows, level, vtitle))
+        out.append("")
+    for note in res.layout.constraint_text:
+        out.append(f" ( {note} )")
+    for note in res.design.notes:
+        out.append(note)
+    for note in res.warnings:
+        out.append(f"Warning: {note}.")
+    return "\n".join(out).rstrip("\n")
+
+
+def render_results_html(res: "FMMResults") -> str:
+    """HTML version of :func:`render_results` for Jupyter."""
+    level = res.level
+    parts = [f"<p><b>Finite mixture model</b>&nbsp;&nbsp; Number of obs = {fmt_fc(res.nobs)}"
+             f"&nbsp;&nbsp; Log likelihood = {fmt_g(res.llf, 10)}</p>"]
+    if res.layout.k > 1:
+        parts.append(render_html_table(class_rows(res, level), level,
+                                       f"{res.layout.label} probabilities (multinomial logit)"))
+    for j in range(res.layout.k):
+        head, rows = outcome_rows(res, j, level)
+        parts.append(render_html_table(rows, level, "; ".join(h.replace("  ", "")
+                                                              for h in head)))
+    return "<div>" + "".join(parts) + "</div>"

@@ -1,0 +1,223 @@
+"""Postestimation: ``estat lcprob`` and ``predict``.
+
+Examples
+--------
+>>> import fmmpy
+>>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+>>> print(res.estat_lcprob())  # doctest: +NORMALIZE_WHITESPACE
+Latent class marginal probabilities                        Number of obs = 485
+<BLANKLINE>
+--------------------------------------------------------------
+             |            Delta-method
+             |     Margin   std. err.     [95% conf. interval]
+-------------+------------------------------------------------
+       Class |
+          1  |   .1942968   .0221242      .1545535    .2413428
+          2  |   .3688746   .0286318      .3147305    .4265356
+          3  |   .4368286    .027885       .383149      .49203
+--------------------------------------------------------------
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import expit, logit, logsumexp
+
+from .display.format import fmt_fc, fmt_g
+from .display.tables import header_lines, stata_level
+from .errors import FMMDataError, FMMSyntaxError
+from .estimate.model import MixtureModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import FMMResults
+
+__all__ = ["MarginsTable", "estat_lcprob", "predict"]
+
+_W = 62
+
+
+@dataclass(frozen=True)
+class MarginsTable:
+    """A margins-style table (``estat lcprob``): printable, with ``to_frame()``.
+
+    Attributes
+    ----------
+    title : str
+    nobs : int
+    level : float
+    label : str
+        Row-group label (the latent class name).
+    frame : DataFrame
+        Columns ``margin, se, ci_lower, ci_upper``, indexed by class.
+    """
+
+    title: str
+    nobs: int
+    level: float
+    label: str
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The numbers as a DataFrame (a copy)."""
+        return self.frame.copy()
+
+    def __str__(self) -> str:
+        lines = header_lines(self.title, [("Number of obs", fmt_fc(self.nobs))])
+        lines.append("")
+        lines.append("-" * _W)
+        lines.append(f"{'':13}|{'':12}Delta-method")
+        ci = f"[{stata_level(self.level)}% conf. interval]"
+        lines.append(f"{'':13}|     Margin   std. err.     {ci}")
+        lines.append("-" * 13 + "+" + "-" * (_W - 14))
+        lines.append(f"{self.label[:12]:>12} |")
+        for idx, r in self.frame.iterrows():
+            lines.append(f"{str(idx) + '  ':>13}|{fmt_g(r.margin, 9):>11}{fmt_g(r.se, 9):>11}"
+                         f"{fmt_g(r.ci_lower, 9):>14}{fmt_g(r.ci_upper, 9):>12}")
+        lines.append("-" * _W)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        lvl = stata_level(self.level)
+        rows = "".join(
+            f"<tr><th>{html.escape(str(i))}</th><td>{fmt_g(r.margin, 9)}</td>"
+            f"<td>{fmt_g(r.se, 9)}</td><td>{fmt_g(r.ci_lower, 9)}</td>"
+            f"<td>{fmt_g(r.ci_upper, 9)}</td></tr>" for i, r in self.frame.iterrows())
+        return (f"<table><caption>{html.escape(self.title)} (Number of obs = {self.nobs})"
+                f"</caption><thead><tr><th>{html.escape(self.label)}</th><th>Margin</th>"
+                f"<th>Delta-method std. err.</th><th colspan='2'>[{lvl}% conf. interval]</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
+    """Marginal class probabilities: the (weighted) average over the estimation sample
+    of each observation's predicted class probability, with delta-method standard
+    errors and intervals computed on the logit scale, as Stata does.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+    >>> round(float(res.estat_lcprob().to_frame()["margin"].sum()), 12)
+    1.0
+    """
+    level = res.level if level is None else level
+    model = MixtureModel(res.design, res.layout)
+    lay = res.layout
+    theta = res.fit.theta
+    pi = np.exp(model.class_logprob(theta))
+    w = res.design.weights
+    wn = w / w.sum()
+    margins = wn @ pi
+    # Jacobian of the margins with respect to theta: d pi_j / d delta_l = pi_j (1[j=l] - pi_l) Z_l
+    J = np.zeros((lay.k, lay.n_params))
+    for j in range(lay.k):
+        for l in range(lay.k):
+            block = lay.class_block(l)
+            if block is None:
+                continue
+            dj = pi[:, j] * ((j == l) - pi[:, l])
+            J[j, block.slice] = (wn * dj) @ model.classmodel.Z[l]
+    V = J @ res.fit.vcov @ J.T
+    se = np.sqrt(np.maximum(np.diag(V), 0.0))
+    z = stats.norm.ppf(0.5 + level / 200.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * se / (margins * (1.0 - margins))
+        lo = expit(logit(margins) - half)
+        hi = expit(logit(margins) + half)
+    frame = pd.DataFrame({"margin": margins, "se": se, "ci_lower": lo, "ci_upper": hi},
+                         index=pd.Index(range(1, lay.k + 1), name=lay.label))
+    return MarginsTable("Latent class marginal probabilities", res.nobs, level, lay.label,
+                        frame)
+
+
+# ---------------------------------------------------------------------------
+# predict
+# ---------------------------------------------------------------------------
+
+_STATS = ("mu", "eta", "density", "distribution", "classpr", "classposteriorpr")
+_SYNONYMS = {"pr": "mu", "xb": "eta"}
+
+
+def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
+            class_: int | None = None, outcome: str | None = None,
+            data: pd.DataFrame | None = None, stub: str | None = None):
+    """See :meth:`FMMResults.predict`.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> df = fmmpy.datasets.load("stamp")
+    >>> res = fmmpy.fmm("3: regress thickness", data=df, log=False)
+    >>> round(float(res.predict("density", marginal=True).iloc[0]), 4)
+    0.2663
+    """
+    stat = _SYNONYMS.get(statistic, statistic)
+    if stat not in _STATS:
+        raise FMMSyntaxError(f"predict: unknown statistic '{statistic}'; expected one of "
+                             + ", ".join(_STATS + tuple(_SYNONYMS)))
+    if marginal and stat not in ("mu", "density", "distribution"):
+        raise FMMSyntaxError(f"predict: option marginal not allowed with {stat}")
+    k = res.k
+    if class_ is not None and not (isinstance(class_, (int, np.integer)) and 1 <= class_ <= k):
+        raise FMMSyntaxError(f"predict: class({class_}) out of range; the model has {k} classes")
+    if marginal and class_ is not None:
+        raise FMMSyntaxError("predict: options marginal and class() may not be combined")
+    design = res.design if data is None else res.design.for_prediction(data)
+    model = MixtureModel(design, res.layout)
+    theta = res.fit.theta
+    with np.errstate(all="ignore"):
+        if stat in ("classpr", "classposteriorpr"):
+            if stat == "classpr":
+                values = np.exp(model.class_logprob(theta))
+            else:
+                a = model.joint(theta)
+                values = np.exp(a - logsumexp(a, axis=1, keepdims=True))
+        else:
+            values = _outcome_stat(model, theta, stat, outcome)
+            if marginal:
+                pi = np.exp(model.class_logprob(theta))
+                values = np.sum(pi * values, axis=1, keepdims=True)
+    name = stub or stat
+    index = design.data_index
+    if values.shape[1] == 1:
+        out = pd.Series(np.nan, index=index, name=name)
+        out.loc[design.index] = values[:, 0]
+        return out
+    if class_ is not None:
+        out = pd.Series(np.nan, index=index, name=f"{name}{class_}")
+        out.loc[design.index] = values[:, class_ - 1]
+        return out
+    frame = pd.DataFrame(np.nan, index=index, columns=[f"{name}{j + 1}" for j in range(k)])
+    frame.loc[design.index] = values
+    return frame
+
+
+def _outcome_stat(model: MixtureModel, theta: np.ndarray, stat: str, outcome: str | None
+                  ) -> np.ndarray:
+    """A class-specific statistic for one equation, shape ``(n, k)``."""
+    out = np.full((model.n, model.k), np.nan)
+    for j in range(model.k):
+        eqs = model.equations[j]
+        e = _equation_index(eqs, outcome)
+        ed, _ = eqs[e]
+        eta = model.eta(theta, j, e)
+        out[:, j] = ed.family.predict(stat, ed.outcome, eta)
+    return out
+
+
+def _equation_index(eqs, outcome: str | None) -> int:
+    if outcome is None:
+        return 0
+    for e, (ed, _) in enumerate(eqs):
+        if outcome in ed.depvars:
+            return e
+    raise FMMDataError(f"predict: outcome({outcome}) is not a dependent variable of the model")
