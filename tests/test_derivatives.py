@@ -7,8 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-import fmmpy
 from fmmpy.design import build_design
 from fmmpy.estimate.layout import build_layout
 from fmmpy.estimate.model import MixtureModel
@@ -40,7 +38,7 @@ def test_family_eta_derivatives(family, y):
             return family.loglik(Outcome(y[i:i + 1]), e[None, :])[0]
         g_num = _num_grad(f, eta[i])
         assert np.allclose(d1[i], g_num, rtol=1e-6, atol=1e-8)
-        H_num = np.array([_num_grad(lambda e, j=j: family.derivatives(
+        H_num = np.array([_num_grad(lambda e, i=i, j=j: family.derivatives(
             Outcome(y[i:i + 1]), e[None, :], 1)[1][0, j], eta[i]) for j in range(2)])
         assert np.allclose(d2[i], H_num, rtol=1e-5, atol=1e-7)
 

@@ -77,7 +77,10 @@ class Block:
 @dataclass(frozen=True)
 class Outcome:
     """The dependent variable(s) of an equation on its estimation rows, plus any
-    per-row quantities a family needs (named arrays in ``extras``).
+    per-row quantities a family needs, in ``extras`` keyed by variable name: every
+    variable named in the equation's options (``ll(lo)``, ``family(binomial n)``;
+    ``offset()``/``exposure()`` excepted, they form the offset) and every column in
+    :meth:`Family.extra_variables`.
 
     Examples
     --------
@@ -121,6 +124,13 @@ class Family:
     def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
         """Lines printed above the class table, e.g. ``(("Response", "y"), ("Model", "regress"))``."""
         return (("Response", " ".join(depvars)), ("Model", self.model))
+
+    def extra_variables(self) -> tuple[str, ...]:
+        """Data columns the family reads besides the dependent variables and the
+        variables named in its options (for example ``_t``, ``_d``, ``_t0`` after
+        ``stset``).  They join the listwise deletion and arrive in ``Outcome.extras``
+        under their names."""
+        return ()
 
     def configure(self, outcome: Outcome) -> "Family":
         """Return the family adapted to the data (for example the outcome levels of an

@@ -11,7 +11,8 @@ Examples
 from .command import FMM_OPTIONS, parse_command, parse_fmm_option
 from .expr import Expr, parse_expression
 from .spec import ComponentSpec, EquationSpec, FMMSettings, FMMSpec, InRange, StartValues, WeightSpec
-from .terms import RHS, Factor, Term, parse_formula_rhs, parse_varlist
+from .formula import parse_formula_rhs
+from .terms import RHS, Factor, Term, parse_varlist
 
 __all__ = [
     "parse_command",

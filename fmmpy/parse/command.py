@@ -46,7 +46,8 @@ from .options import (
     split_options,
 )
 from .spec import ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, WeightSpec
-from .terms import RHS, parse_formula_rhs, parse_varlist
+from .formula import parse_formula_rhs
+from .terms import RHS, parse_varlist
 
 __all__ = ["parse_command", "FMM_OPTIONS", "parse_fmm_option"]
 

@@ -1,0 +1,16 @@
+"""From a spec and a DataFrame to arrays: the estimation sample and the design
+matrices of every class and equation (:mod:`.build`), model matrices
+(:mod:`.matrices`) and access to the caller's data (:mod:`.variables`).
+
+Examples
+--------
+>>> import fmmpy
+>>> from fmmpy.parse import parse_command
+>>> build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp")).nobs
+485
+"""
+
+from .build import ClassDesign, Design, EquationDesign, build_design
+from .matrices import MatrixBuilder
+
+__all__ = ["Design", "ClassDesign", "EquationDesign", "MatrixBuilder", "build_design"]

@@ -1,0 +1,416 @@
+"""The estimation design: the sample and every class's and equation's arrays.
+
+* One estimation sample for all equations: ``in``, then ``if`` (Stata's missing
+  semantics), then listwise deletion of rows with a missing value in any variable
+  the model uses, then zero weights.  ``nobs`` counts as Stata's ``Number of obs``.
+* Covariates become model matrices through :mod:`fmmpy.design.matrices`; the specs
+  are kept so :meth:`Design.for_prediction` rebuilds the same columns.
+* The caller's DataFrame is never modified.
+
+Examples
+--------
+>>> import fmmpy
+>>> from fmmpy.parse import parse_command
+>>> df = fmmpy.datasets.load("stamp")
+>>> d = build_design(parse_command("3: regress thickness"), df)
+>>> d.nobs, d.k, d.classes[0].equations[0].xnames
+(485, 3, ('_cons',))
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FMMCollinearityWarning, FMMDataError, FMMSyntaxError
+from ..expr_eval import evaluate, evaluate_condition
+from ..families.base import Block, Family, Outcome, block_sizes
+from ..parse.spec import EquationSpec, FMMSettings, FMMSpec
+from ..parse.terms import RHS
+from ..registry import build_family
+from .matrices import MatrixBuilder, build_matrix, resolve_bases
+from .variables import (as_frame, check_exists, expand_rhs, in_mask, model_variables,
+                        numeric_column, option_refs)
+
+__all__ = ["Design", "ClassDesign", "EquationDesign", "build_design"]
+
+# ---------------------------------------------------------------------------
+# Designs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class EquationDesign:
+    """One equation of one class on the estimation sample.
+
+    Attributes
+    ----------
+    spec : EquationSpec
+    family : Family
+        Configured for the data.
+    blocks : tuple of Block
+        The family's linear predictors.
+    outcome : Outcome
+    X : mapping of str to ndarray
+        Design matrices by name (``"main"``).
+    xnames : tuple of str
+        Stata names of the ``main`` columns.
+    offset : ndarray or None
+        ``offset()`` or ``ln(exposure())``.
+    builder : MatrixBuilder
+    """
+
+    spec: EquationSpec
+    family: Family
+    blocks: tuple[Block, ...]
+    outcome: Outcome
+    X: Mapping[str, np.ndarray]
+    xnames: tuple[str, ...]
+    offset: np.ndarray | None
+    builder: MatrixBuilder
+
+    @property
+    def depvars(self) -> tuple[str, ...]:
+        return self.spec.depvars
+
+    @property
+    def sizes(self) -> list[int]:
+        """Number of parameters in each block."""
+        return block_sizes(self.blocks, self.X)
+
+    def block_terms(self, index: int) -> tuple[str, ...]:
+        """Row labels of block ``index``."""
+        b = self.blocks[index]
+        return self.xnames if b.design == "main" else (b.term,)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassDesign:
+    """The equations of one latent class and its class-model covariates.
+
+    ``Z`` is ``None`` for the base class.
+    """
+
+    equations: tuple[EquationDesign, ...]
+    Z: np.ndarray | None
+    znames: tuple[str, ...]
+    zbuilder: MatrixBuilder | None
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Everything estimation needs, as arrays on the estimation sample.
+
+    Attributes
+    ----------
+    spec, settings
+        The parsed command and its options with defaults.
+    classes : tuple of ClassDesign
+        One per class (objects are shared between classes in the standard syntax).
+    index : pandas Index
+        Labels of the estimation rows in the caller's DataFrame.
+    data_index : pandas Index
+        All labels of the caller's DataFrame (predictions align to it).
+    weights : ndarray
+        Weight of every row (ones without weights).
+    weight_kind : str or None
+    nobs : int
+        Stata's ``Number of obs`` (the sum of frequency weights when given).
+    n_dropped : int
+        Rows that passed ``if``/``in`` but were dropped for missing values.
+    cluster : ndarray or None
+        Cluster codes for ``vce(cluster)``.
+    notes : tuple of str
+        Stata-style notes (omitted covariates...).
+    """
+
+    spec: FMMSpec
+    settings: FMMSettings
+    classes: tuple[ClassDesign, ...]
+    index: pd.Index
+    data_index: pd.Index
+    weights: np.ndarray
+    weight_kind: str | None
+    nobs: int
+    n_dropped: int
+    cluster: np.ndarray | None
+    notes: tuple[str, ...] = ()
+    base: int = 0
+    prediction: bool = field(default=False)
+
+    @property
+    def k(self) -> int:
+        return len(self.classes)
+
+    @property
+    def n(self) -> int:
+        """Number of estimation rows."""
+        return len(self.index)
+
+    def for_prediction(self, data: pd.DataFrame) -> "Design":
+        """The same model's matrices on new data (every row with complete covariates;
+        the outcome may be missing).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> from fmmpy.parse import parse_command
+        >>> df = fmmpy.datasets.load("stamp")
+        >>> d = build_design(parse_command("2: regress thickness"), df)
+        >>> d.for_prediction(df.head(3)).n
+        3
+        """
+        return _build(self.spec, data, reference=self)
+
+
+def build_design(spec: FMMSpec, data: Any) -> Design:
+    """Build the estimation design.
+
+    Parameters
+    ----------
+    spec : FMMSpec
+        The parsed command.
+    data : DataFrame
+        The data; never modified.
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    FMMDataError
+        Unknown or string variables, bad weights, infinite values, no observations,
+        outcomes outside a family's support.
+
+    Examples
+    --------
+    >>> import fmmpy, pandas as pd
+    >>> from fmmpy.parse import parse_command
+    >>> build_design(parse_command("2: regress nosuchvar"), fmmpy.datasets.load("stamp"))
+    Traceback (most recent call last):
+    ...
+    fmmpy.errors.FMMDataError: variable nosuchvar not found
+    """
+    return _build(spec, data, reference=None)
+
+
+def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
+    frame = as_frame(data)
+    columns = [str(c) for c in frame.columns]
+    if len(set(columns)) != len(columns):
+        raise FMMDataError("the data have duplicate column names")
+    settings = spec.settings
+    predicting = reference is not None
+    k = spec.nclasses
+    comps = spec.class_components
+    base = settings.lcbase - 1
+    if not 0 <= base < k:
+        raise FMMSyntaxError(f"lcbase({settings.lcbase}) out of range: the model has {k} classes")
+
+    # Expand wildcards and collect variables.
+    expanded: dict[EquationSpec, RHS] = {}
+    for comp in comps:
+        for eq in comp.equations:
+            if eq not in expanded:
+                expanded[eq] = expand_rhs(eq.rhs, columns, eq.depvars)
+    lcprob_rhs: list[RHS | None] = []
+    for j, comp in enumerate(comps):
+        rhs = comp.lcprob if spec.hybrid else settings.lcprob
+        lcprob_rhs.append(None if (rhs is None or j == base) else expand_rhs(rhs, columns))
+    numeric, factors = model_variables(spec, expanded, [r for r in lcprob_rhs if r is not None])
+    families: dict[EquationSpec, Family] = {}
+    for eq in expanded:
+        families[eq] = build_family(eq) if reference is None else _reference_family(reference, eq)
+        numeric.extend(v for v in families[eq].extra_variables() if v not in numeric)
+    other: list[str] = []
+    if not predicting:
+        if spec.weight is not None:
+            other.append(spec.weight.var)
+        if settings.vce[0] == "cluster":
+            other.append(settings.vce[1].name)
+        if spec.if_expr is not None:
+            other.extend(sorted(spec.if_expr.variables()))
+    option_vars = [v for v in spec.variables() if not any(ch in v for ch in "*?-")]
+    check_exists(numeric + factors + other + option_vars, columns)
+    depvar_set = {v for eq in expanded for v in eq.depvars}
+
+    n_all = len(frame)
+    # Sample: in, if, listwise deletion.
+    if predicting:
+        touse = np.ones(n_all, dtype=bool)
+    else:
+        touse = in_mask(n_all, spec)
+        if spec.if_expr is not None:
+            touse &= evaluate_condition(spec.if_expr, frame)
+    passed_ifin = int(touse.sum())
+    num_values: dict[str, np.ndarray] = {}
+    for v in numeric:
+        role = "a dependent variable" if v in depvar_set else "a continuous covariate"
+        arr = numeric_column(frame, v, role)
+        if np.any(np.isinf(arr[touse])):
+            raise FMMDataError(f"{v} contains infinite values; replace them with missing (NaN) "
+                               "to drop those observations")
+        num_values[v] = arr
+        if predicting and v in depvar_set:
+            continue
+        touse &= ~np.isnan(arr)
+    for v in factors:
+        touse &= ~frame[v].isna().to_numpy()
+    # Derived columns (transforms) must be non-missing too.
+    for rhs in expanded.values():
+        for t in rhs.terms:
+            for f in t.factors:
+                if f.expr is not None:
+                    vals = evaluate(f.expr, frame)
+                    if vals.dtype == object:
+                        raise FMMDataError(f"{f.expr}: string expressions are not covariates")
+                    touse &= ~np.isnan(vals)
+
+    weights = np.ones(n_all)
+    weight_kind = None
+    cluster = None
+    if not predicting:
+        if spec.weight is not None:
+            weight_kind = spec.weight.kind
+            wv = numeric_column(frame, spec.weight.var, "a weight")
+            touse &= ~np.isnan(wv)
+            if np.any(wv[touse] < 0):
+                raise FMMDataError(f"negative weights encountered in {spec.weight.var}")
+            if weight_kind == "fweight" and np.any(wv[touse] != np.floor(wv[touse])):
+                raise FMMDataError(f"may not use noninteger frequency weights "
+                                   f"({spec.weight.var})")
+            touse &= wv != 0
+            weights = wv
+        if settings.vce[0] == "cluster":
+            cname = settings.vce[1].name
+            touse &= ~frame[cname].isna().to_numpy()
+    n_dropped = passed_ifin - int(touse.sum())
+    rows = np.flatnonzero(touse)
+    if rows.size == 0:
+        raise FMMDataError("no observations: every row is excluded by if/in or has a "
+                           "missing value in a variable of the model")
+    sample = frame.iloc[rows]
+    if not predicting and settings.vce[0] == "cluster":
+        cluster = pd.factorize(sample[settings.vce[1].name])[0]
+
+    notes: list[str] = []
+    eq_designs: dict[EquationSpec, EquationDesign] = {}
+    ref_eqs: dict[EquationSpec, EquationDesign] = {}
+    if predicting:
+        for cd in reference.classes:
+            for ed in cd.equations:
+                ref_eqs[ed.spec] = ed
+    for eq, rhs in expanded.items():
+        if predicting:
+            eq_designs[eq] = _rebuild_equation(ref_eqs[eq], sample, num_values, rows)
+        else:
+            eq_designs[eq] = _equation_design(eq, families[eq], rhs, sample, num_values, rows,
+                                              notes)
+
+    classes: list[ClassDesign] = []
+    z_cache: dict[RHS | None, tuple[np.ndarray, tuple[str, ...], MatrixBuilder | None]] = {}
+    for j, comp in enumerate(comps):
+        eqs = tuple(eq_designs[eq] for eq in comp.equations)
+        if j == base:
+            classes.append(ClassDesign(eqs, None, (), None))
+            continue
+        rhs = lcprob_rhs[j]
+        if rhs not in z_cache:
+            if rhs is None:
+                z_cache[rhs] = (np.ones((rows.size, 1)), ("_cons",), None)
+            elif predicting:
+                zb = reference.classes[j].zbuilder
+                z_cache[rhs] = (zb.matrix(sample), zb.kept_names, zb)
+            else:
+                zb, Z = build_matrix(replace(rhs, constant=True), sample, "lcprob()")
+                _note_omitted(zb, notes)
+                z_cache[rhs] = (Z, zb.kept_names, zb)
+        Z, znames, zb = z_cache[rhs]
+        classes.append(ClassDesign(eqs, Z, znames, zb))
+
+    w = weights[rows]
+    nobs = int(round(w.sum())) if weight_kind == "fweight" else int(rows.size)
+    return Design(spec=spec, settings=settings, classes=tuple(classes), index=sample.index,
+                  data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
+                  weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
+                  notes=tuple(notes), base=base, prediction=predicting)
+
+
+def _note_omitted(builder: MatrixBuilder, notes: list[str]) -> None:
+    for name in builder.omitted:
+        msg = f"note: {name} omitted because of collinearity."
+        notes.append(msg)
+        warnings.warn(msg, FMMCollinearityWarning, stacklevel=4)
+
+
+def _offset(eq: EquationSpec, num_values: Mapping[str, np.ndarray], rows: np.ndarray
+            ) -> np.ndarray | None:
+    offset = None
+    exposure = eq.option("exposure")
+    if exposure is not None:
+        e = num_values[exposure.name][rows]
+        if np.any(e <= 0):
+            raise FMMDataError(f"exposure variable {exposure.name} must be positive")
+        offset = np.log(e)
+    off = eq.option("offset")
+    if off is not None:
+        o = num_values[off.name][rows]
+        offset = o if offset is None else offset + o
+    return offset
+
+
+def _extra_names(eq: EquationSpec, family: Family) -> list[str]:
+    """Variables a family reads besides its depvars: option variables (not the
+    offset/exposure, which become the offset) and the family's own extra columns."""
+    names: list[str] = []
+    for name, value in eq.options:
+        if name not in ("exposure", "offset"):
+            names.extend(v for v in option_refs(value) if v not in names)
+    names.extend(v for v in family.extra_variables() if v not in names)
+    return names
+
+
+def _outcome(eq: EquationSpec, family: Family, num_values: Mapping[str, np.ndarray],
+             rows: np.ndarray) -> Outcome:
+    ys = [num_values[v][rows] for v in eq.depvars]
+    if not ys:
+        y = np.zeros(rows.size)
+    else:
+        y = ys[0] if len(ys) == 1 else np.column_stack(ys)
+    extras = {v: num_values[v][rows] for v in _extra_names(eq, family)}
+    return Outcome(y, extras)
+
+
+def _reference_family(reference: Design, eq: EquationSpec) -> Family:
+    for cd in reference.classes:
+        for ed in cd.equations:
+            if ed.spec == eq:
+                return ed.family
+    raise FMMDataError(f"equation {eq} not in the fitted model")  # pragma: no cover
+
+
+def _equation_design(eq: EquationSpec, family: Family, rhs: RHS, sample: pd.DataFrame,
+                     num_values: Mapping[str, np.ndarray], rows: np.ndarray,
+                     notes: list[str]) -> EquationDesign:
+    rhs = resolve_bases(rhs, sample)
+    outcome = _outcome(eq, family, num_values, rows)
+    family.check_y(outcome, eq.depvars)
+    family = family.configure(outcome)
+    builder, X = build_matrix(rhs, sample, f"{eq.model} {' '.join(eq.depvars)}")
+    _note_omitted(builder, notes)
+    return EquationDesign(eq, family, family.blocks(eq.depvars), outcome, {"main": X},
+                          builder.kept_names, _offset(eq, num_values, rows), builder)
+
+
+def _rebuild_equation(ref: EquationDesign, sample: pd.DataFrame,
+                      num_values: Mapping[str, np.ndarray], rows: np.ndarray) -> EquationDesign:
+    outcome = _outcome(ref.spec, ref.family, num_values, rows)
+    X = ref.builder.matrix(sample)
+    return replace(ref, outcome=outcome, X={"main": X},
+                   offset=_offset(ref.spec, num_values, rows))
