@@ -45,7 +45,8 @@ from .options import (
     match_word,
     split_options,
 )
-from .spec import ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, WeightSpec
+from .spec import (ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, VarGroup,
+                   WeightSpec)
 from .formula import parse_formula_rhs
 from .terms import RHS, parse_varlist
 
@@ -485,7 +486,7 @@ def _parse_equation(text: str, offset: int, command: str, hybrid: bool):
             command=command, column=offset + lead)
     rest = head[lead + m.end():]
     rest_col = offset + lead + m.end()
-    depvars, rhs = _parse_vars(syntax, rest, rest_col, command)
+    depvars, rhs, groups = _parse_vars(syntax, rest, rest_col, command)
     schemas = syntax.options + ((_LCPROB_SCHEMA,) if hybrid else ())
     raw = split_options(opt_text, opt_col, command)
     if not hybrid:
@@ -505,24 +506,65 @@ def _parse_equation(text: str, offset: int, command: str, hybrid: bool):
             kept.append((key, value))
     if dict(kept).get("noconstant"):
         rhs = replace(rhs, constant=False)
-    return EquationSpec(syntax.name, depvars, rhs, tuple(kept)), lcprob
+    return EquationSpec(syntax.name, depvars, rhs, tuple(kept), groups), lcprob
 
 
 def _parse_vars(syntax: ModelSyntax, text: str, col: int, command: str
-                ) -> tuple[tuple[str, ...], RHS]:
+                ) -> tuple[tuple[str, ...], RHS, tuple[VarGroup, ...]]:
     tilde = _scan_depth0(text, "~")
+    if tilde and syntax.n_groups:
+        raise FMMSyntaxError(f"{syntax.name} takes a Stata varlist with a "
+                             "(varlist2 = varlist_iv) group, not the formula form",
+                             command=command, column=col + tilde[0])
     if tilde:
         lhs = text[:tilde[0]]
         names = [(mm.group(), col + mm.start()) for mm in re.finditer(r"[^\s+]+", lhs)]
         depvars = _check_depvars(syntax, names, col + tilde[0], command)
         rhs = parse_formula_rhs(text[tilde[0] + 1:], col + tilde[0] + 1, command)
-        return depvars, rhs
+        return depvars, rhs, ()
     items = [(mm.group(), col + mm.start()) for mm in re.finditer(r"\S+", text)]
     dep_items = items[:syntax.n_depvars]
     depvars = _check_depvars(syntax, dep_items, col + len(text), command)
     rest_start = (dep_items[-1][1] + len(dep_items[-1][0]) - col) if dep_items else 0
-    rhs = parse_varlist(text[rest_start:], col + rest_start, command)
-    return depvars, rhs
+    rest, groups = _extract_groups(text[rest_start:], col + rest_start, command)
+    if len(groups) != syntax.n_groups:
+        if syntax.n_groups:
+            raise FMMSyntaxError(f"{syntax.name} requires {syntax.n_groups} group(s) "
+                                 "'(varlist2 = varlist_iv)', as in 'ivregress y x1 (y2 = z1)'",
+                                 command=command, column=col + len(text))
+        raise FMMSyntaxError(f"{syntax.name} does not take a '(varlist = varlist)' group",
+                             command=command, column=col + text.index("(", rest_start))
+    rhs = parse_varlist(rest, col + rest_start, command)
+    return depvars, rhs, groups
+
+
+def _extract_groups(text: str, col: int, command: str) -> tuple[str, tuple[VarGroup, ...]]:
+    """Take ``(lhs = rhs)`` groups out of a varlist (blanking them, so columns keep)."""
+    groups: list[VarGroup] = []
+    out = list(text)
+    i = 0
+    while i < len(text):
+        if text[i] == "(" and (i == 0 or text[i - 1].isspace()):
+            depth, j = 0, i
+            while j < len(text):
+                depth += (text[j] == "(") - (text[j] == ")")
+                if depth == 0:
+                    break
+                j += 1
+            inner = text[i + 1:j]
+            eq = _scan_depth0(inner, "=")
+            if eq:
+                lhs_text, rhs_text = inner[:eq[0]], inner[eq[0] + 1:]
+                if not lhs_text.strip() or not rhs_text.strip():
+                    raise FMMSyntaxError("expected variables on both sides of '=' in "
+                                         "(varlist2 = varlist_iv)", command=command,
+                                         column=col + i + 1 + eq[0])
+                groups.append(VarGroup(parse_varlist(lhs_text, col + i + 1, command),
+                                       parse_varlist(rhs_text, col + i + 2 + eq[0], command)))
+                out[i:j + 1] = " " * (j + 1 - i)
+            i = j
+        i += 1
+    return "".join(out), tuple(groups)
 
 
 def _check_depvars(syntax: ModelSyntax, items: list[tuple[str, int]], end_col: int,

@@ -27,6 +27,7 @@ __all__ = [
     "InRange",
     "StartValues",
     "EquationSpec",
+    "VarGroup",
     "ComponentSpec",
     "FMMSpec",
     "FMMSettings",
@@ -87,6 +88,31 @@ class StartValues:
 
 
 @dataclass(frozen=True)
+class VarGroup:
+    """A parenthesized ``(varlist2 = varlist_iv)`` group in a varlist, as in
+    ``ivregress y x1 (y2 = z1 z2)``: endogenous variables and their instruments.
+
+    Examples
+    --------
+    >>> from fmmpy.parse import parse_command
+    >>> eq = parse_command("fmm 2: ivregress y x1 (y2 = z1 z2)").components[0].equations[0]
+    >>> str(eq.groups[0]), eq.groups[0].variables()
+    ('(y2 = z1 z2)', ('y2', 'z1', 'z2'))
+    """
+
+    lhs: RHS
+    rhs: RHS
+
+    def variables(self) -> tuple[str, ...]:
+        out = list(self.lhs.variables())
+        out.extend(v for v in self.rhs.variables() if v not in out)
+        return tuple(out)
+
+    def __str__(self) -> str:
+        return f"({self.lhs} = {self.rhs})"
+
+
+@dataclass(frozen=True)
 class EquationSpec:
     """One outcome equation: a model, its dependent variable(s), covariates, options.
 
@@ -102,6 +128,7 @@ class EquationSpec:
     depvars: tuple[str, ...]
     rhs: RHS = field(default_factory=RHS)
     options: tuple[tuple[str, Any], ...] = ()
+    groups: tuple[VarGroup, ...] = ()
 
     def option(self, name: str, default: Any = None) -> Any:
         """The value of option ``name`` (canonical name), or ``default``."""
@@ -113,7 +140,7 @@ class EquationSpec:
     def variables(self) -> tuple[str, ...]:
         """Every data variable the equation reads (depvars, covariates, option variables)."""
         out: list[str] = list(self.depvars)
-        for v in self.rhs.variables():
+        for v in (*self.rhs.variables(), *(v for g in self.groups for v in g.variables())):
             if v not in out:
                 out.append(v)
         for _, value in self.options:
@@ -128,7 +155,7 @@ class EquationSpec:
         if self.rhs.form == "formula":
             body = f"{self.model} {deps} ~ {rhs}"
         else:
-            body = " ".join(p for p in (self.model, deps, rhs) if p)
+            body = " ".join(p for p in (self.model, deps, *map(str, self.groups), rhs) if p)
         if self.options:
             body += ", " + render_options(self.options)
         return body
