@@ -9,7 +9,7 @@ True
 """
 
 from . import (  # noqa: F401  (registration side effects)
-    beta, gaussian, glm, intreg, ivregress, lognormal, tobit, truncreg,
+    beta, gaussian, glm, intreg, ivregress, lognormal, streg, tobit, truncreg,
 )
 from .base import Block, Family, Outcome
 
