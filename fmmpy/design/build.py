@@ -373,10 +373,9 @@ def _nullable(families: Mapping[EquationSpec, Family],
     for eq, fam in families.items():
         own = set(fam.nullable_variables())
         offered |= own
-        used = set(eq.variables()) | set(fam.extra_variables())
-        for rhs in designs[eq].values():
-            used |= set(rhs.variables())
-        strict |= used - own
+        strict |= (set(eq.variables()) | set(fam.extra_variables())) - own
+        for rhs in designs[eq].values():          # covariates must always be complete
+            strict |= set(rhs.variables())
     return offered - strict
 
 
