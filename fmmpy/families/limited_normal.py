@@ -57,12 +57,22 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
 
 def _log_interval_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``log(Phi(b) - Phi(a))`` for ``a < b`` (either may be infinite)."""
-    upper = a > 0  # both limits in the upper tail: use the mirror image
-    hi = np.where(upper, -a, b)
-    lo = np.where(upper, -b, a)
-    lhi = log_ndtr(hi)
-    with np.errstate(invalid="ignore"):
-        return lhi + log1mexp(log_ndtr(lo) - lhi)
+    fin_a, fin_b = np.isfinite(a), np.isfinite(b)
+    out = np.empty(a.shape)
+    one = ~fin_a                                  # (-inf, b): log Phi(b)
+    out[one] = log_ndtr(b[one])
+    one = fin_a & ~fin_b                          # (a, inf): log Phi(-a)
+    out[one] = log_ndtr(-a[one])
+    two = fin_a & fin_b
+    if two.any():
+        a2, b2 = a[two], b[two]
+        upper = a2 > 0  # both limits in the upper tail: use the mirror image
+        hi = np.where(upper, -a2, b2)
+        lo = np.where(upper, -b2, a2)
+        lhi = log_ndtr(hi)
+        with np.errstate(invalid="ignore"):
+            out[two] = lhi + log1mexp(log_ndtr(lo) - lhi)
+    return out
 
 
 def log_normal_interval(mu: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -180,29 +190,23 @@ class LimitedNormal(Family):
 
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
         lim = self.limits(outcome)
-        n = outcome.n
-        ll = np.empty(n)
-        d1 = np.zeros((n, 2)) if order >= 1 else None
-        d2 = np.zeros((n, 2, 2)) if order >= 2 else None
-        pts = lim.point
-        parts = ((pts, Gaussian().derivatives(Outcome(lim.value[pts]), eta[pts], order)),
-                 (~pts, log_normal_interval(eta[~pts, 0], eta[~pts, 1], lim.lo[~pts],
-                                            lim.hi[~pts], order)))
-        for rows, (l_r, g_r, h_r) in parts:
-            ll[rows] = l_r
-            if d1 is not None:
-                d1[rows] = g_r
-            if d2 is not None:
-                d2[rows] = h_r
+        # The normal density on every row (cheap), then the interval rows replaced.
+        value = np.where(lim.point, lim.value, eta[:, 0])
+        ll, d1, d2 = Gaussian().derivatives(Outcome(value), eta, order)
+        rows = np.flatnonzero(~lim.point)
+        if rows.size:
+            parts = log_normal_interval(eta[rows, 0], eta[rows, 1], lim.lo[rows], lim.hi[rows],
+                                        order)
+            for full, part in zip((ll, d1, d2), parts):
+                if full is not None:
+                    full[rows] = part
         if lim.tlo is not None:
-            tr = np.isfinite(lim.tlo) | np.isfinite(lim.thi)
-            l_t, g_t, h_t = log_normal_interval(eta[tr, 0], eta[tr, 1], lim.tlo[tr],
-                                                lim.thi[tr], order)
-            ll[tr] -= l_t
-            if d1 is not None:
-                d1[tr] -= g_t
-            if d2 is not None:
-                d2[tr] -= h_t
+            rows = np.flatnonzero(np.isfinite(lim.tlo) | np.isfinite(lim.thi))
+            parts = log_normal_interval(eta[rows, 0], eta[rows, 1], lim.tlo[rows],
+                                        lim.thi[rows], order)
+            for full, part in zip((ll, d1, d2), parts):
+                if full is not None:
+                    full[rows] -= part
         return ll, d1, d2
 
     def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
