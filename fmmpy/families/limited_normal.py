@@ -192,7 +192,8 @@ class LimitedNormal(Family):
         lim = self.limits(outcome)
         # The normal density on every row (cheap), then the interval rows replaced.
         value = np.where(lim.point, lim.value, eta[:, 0])
-        ll, d1, d2 = Gaussian().derivatives(Outcome(value), eta, order)
+        with np.errstate(over="ignore", invalid="ignore"):   # trial steps may overflow
+            ll, d1, d2 = Gaussian().derivatives(Outcome(value), eta, order)
         rows = np.flatnonzero(~lim.point)
         if rows.size:
             parts = log_normal_interval(eta[rows, 0], eta[rows, 1], lim.lo[rows], lim.hi[rows],
