@@ -24,15 +24,7 @@ from fmmpy.families.tobit import Tobit
 from fmmpy.families.truncreg import TruncReg
 from fmmpy.parse import parse_command
 from fmmpy.parse.options import VarRef
-
-
-def _num_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h * max(1.0, abs(x[i]))
-        g[i] = (f(x + e) - f(x - e)) / (2 * e[i])
-    return g
+from test_derivatives import _num_grad, check_mixture_derivatives
 
 
 _RNG = np.random.default_rng(5)
@@ -128,14 +120,4 @@ def mixdata():
 ])
 def test_mixture_gradient_and_hessian(mixdata, command):
     d = build_design(parse_command(command), mixdata)
-    m = MixtureModel(d, build_layout(d))
-    rng = np.random.default_rng(0)
-    theta = rng.normal(scale=0.2, size=m.layout.n_params)
-    deriv, scores = m.derivatives(theta, order=2, scores=True)
-    assert np.isfinite(deriv.ll)
-    g_num = _num_grad(m.loglik, theta)
-    assert np.allclose(deriv.grad, g_num, rtol=1e-5, atol=1e-5)
-    H_num = np.array([_num_grad(lambda t, j=j: m.derivatives(t, 1)[0].grad[j], theta)
-                      for j in range(theta.size)])
-    assert np.allclose(deriv.hess, H_num, rtol=1e-4, atol=1e-4)
-    assert np.allclose(scores.sum(axis=0), deriv.grad, rtol=1e-10, atol=1e-8)
+    check_mixture_derivatives(MixtureModel(d, build_layout(d)), scale=0.2)

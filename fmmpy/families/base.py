@@ -36,6 +36,7 @@ __all__ = [
     "Block",
     "Outcome",
     "Family",
+    "observed",
     "block_sizes",
     "linear_predictors",
     "grad_hess_from_eta",
@@ -202,10 +203,23 @@ class Family:
         if stat == "eta":
             return eta[:, 0]
         if stat == "density":
-            if outcome is None:
-                raise FMMDataError("predict density needs the dependent variable")
-            return np.exp(self.loglik(outcome, eta))
+            return np.exp(self.loglik(observed(outcome, stat), eta))
         raise FMMDataError(f"predict {stat} is not available after {self.label}")
+
+
+def observed(outcome: Outcome | None, stat: str) -> Outcome:
+    """The outcome a prediction needs, or a clear error when it is not there.
+
+    Examples
+    --------
+    >>> observed(None, "density")
+    Traceback (most recent call last):
+    ...
+    fmmpy.errors.FMMDataError: predict density needs the dependent variable
+    """
+    if outcome is None:
+        raise FMMDataError(f"predict {stat} needs the dependent variable")
+    return outcome
 
 
 # ---------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from scipy.special import betainc, digamma, expit, gammaln, ndtr, ndtri, polygam
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema, as_choice
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit, weighted_least_squares
+from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
+                   weighted_least_squares)
 from .glm import register_glm_family
 
 __all__ = ["Beta", "BETA_LINKS", "mean_link"]
@@ -145,8 +146,7 @@ class Beta(Family):
         if stat == "mu":
             return mean_link(self.link, eta[:, 0])[0]
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             mu, mu1 = mean_link(self.link, eta[:, 0])[:2]
             phi = np.exp(eta[:, 1])
             return betainc(mu * phi, mu1 * phi, outcome.y)

@@ -113,7 +113,7 @@ def log_gammaincc(a: np.ndarray, x: np.ndarray):
     Examples
     --------
     >>> import numpy as np
-    >>> [float(v[0]) for v in log_gammaincc(np.array([1.0]), np.array([2.0]))][0]   # Q(1, x) = e^-x
+    >>> float(log_gammaincc(np.array([1.0]), np.array([2.0]))[0][0])    # Q(1, x) = exp(-x)
     -2.0
     """
     a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))

@@ -39,11 +39,12 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from ..errors import FMMDataError, FMMSyntaxError
+from ..errors import FMMSyntaxError
 from ..parse.options import OptionSchema
 from ..parse.terms import RHS, Factor, Term
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit, weighted_least_squares
+from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
+                   weighted_least_squares)
 
 __all__ = ["IVRegress"]
 
@@ -176,8 +177,7 @@ class IVRegress(Family):
         if stat == "mu":
             return eta[:, 0]
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             m = 1 + len(self.endogenous)
             return ndtr((outcome.y - eta[:, 0]) * np.exp(-0.5 * eta[:, m]))
         return super().predict(stat, outcome, eta)

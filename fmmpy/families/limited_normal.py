@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
-from ..errors import FMMDataError
-from .base import Block, Family, Outcome, newton_weighted_fit, weighted_least_squares
+from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
+                   weighted_least_squares)
 from .gaussian import Gaussian
 
 __all__ = ["Limits", "LimitedNormal", "log_normal_interval", "log1mexp"]
@@ -222,8 +222,7 @@ class LimitedNormal(Family):
         if stat == "mu":
             return eta[:, 0]
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             lim = self.limits(outcome)
             z = (lim.value - eta[:, 0]) * np.exp(-0.5 * eta[:, 1])
             cdf = ndtr(z)

@@ -35,7 +35,8 @@ import numpy as np
 from ..errors import FMMDataError, FMMSyntaxError
 from ..parse.options import OptionSchema, as_choice
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit, weighted_least_squares
+from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
+                   weighted_least_squares)
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS, Distribution
 
@@ -158,9 +159,7 @@ class Survival(Family):
         if stat == "mu":
             return self.dist.mean(eta)
         if stat in ("density", "distribution", "survival"):
-            if outcome is None:
-                raise FMMDataError(f"predict {stat} needs the survival time")
-            t = self._data(outcome)[0]
+            t = self._data(observed(outcome, stat))[0]
             fn = self.dist.log_density if stat == "density" else self.dist.log_surv
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = np.exp(fn(t, np.log(t), eta, 0)[0])

@@ -217,31 +217,29 @@ def main() -> None:
             return stats.fisk(c=np.exp(-a), scale=np.exp(xb))
         return stats.gamma(a=np.exp(-a), scale=np.exp(a + xb))
 
+    def survival_fit(key, command, eq, negll, dist):
+        k = 2 if dist == "exponential" else 3
+        th, se, llf = fit(negll, np.zeros(k))
+        names = [f"1.Class:{eq}:x", f"1.Class:{eq}:_cons"]
+        if k == 3:
+            names.append(f"1.Class:/{eq}:" + ("ln_p" if dist == "weibull" else "logs"))
+        out[key] = report(command, names, th, se, llf)
+
     for dist in ("exponential", "weibull", "lognormal", "loglogistic", "gamma"):
         def streg(th, dist=dist):
             f = frozen(dist, th, Xs)
             ll = d * f.logpdf(t) + (1 - d) * f.logsf(t) - np.where(t0 > 0, f.logsf(t0), 0.0)
             return -ll.sum()
 
-        k = 2 if dist == "exponential" else 3
-        th, se, llf = fit(streg, np.zeros(k))
-        names = ["1.Class:_t:x", "1.Class:_t:_cons"]
-        if k == 3:
-            names.append("1.Class:/_t:" + ("ln_p" if dist == "weibull" else "logs"))
-        out[f"streg_{dist}"] = report(f"1: streg x, distribution({dist})", names, th, se, llf)
+        survival_fit(f"streg_{dist}", f"1: streg x, distribution({dist})", "_t", streg, dist)
 
-    # glm ypos x, family(gamma | weibull | loglogistic): uncensored times.
+    # glm ypos x, family(gamma | weibull | loglogistic | exponential): exact times.
     Xg, yp = design(df, ["x"]), df["ypos"].to_numpy()
     for fam in ("gamma", "weibull", "loglogistic", "exponential"):
         def glm(th, fam=fam):
             return -frozen(fam, th, Xg).logpdf(yp).sum()
 
-        k = 2 if fam == "exponential" else 3
-        th, se, llf = fit(glm, np.zeros(k))
-        names = ["1.Class:ypos:x", "1.Class:ypos:_cons"]
-        if k == 3:
-            names.append("1.Class:/ypos:" + ("ln_p" if fam == "weibull" else "logs"))
-        out[f"glm_{fam}"] = report(f"1: glm ypos x, family({fam})", names, th, se, llf)
+        survival_fit(f"glm_{fam}", f"1: glm ypos x, family({fam})", "ypos", glm, fam)
 
     df.to_csv(HERE / "k1_limited_survival.csv", index=False, float_format="%.17g")
     (HERE / "k1_limited_survival.json").write_text(json.dumps(out, indent=1) + "\n")
