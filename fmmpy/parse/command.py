@@ -45,10 +45,9 @@ from .options import (
     match_word,
     split_options,
 )
-from .spec import (ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, VarGroup,
-                   WeightSpec)
+from .spec import ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, WeightSpec
 from .formula import parse_formula_rhs
-from .terms import RHS, parse_varlist
+from .terms import RHS, VarGroup, extract_groups, parse_varlist
 
 __all__ = ["parse_command", "FMM_OPTIONS", "parse_fmm_option"]
 
@@ -526,7 +525,7 @@ def _parse_vars(syntax: ModelSyntax, text: str, col: int, command: str
     dep_items = items[:syntax.n_depvars]
     depvars = _check_depvars(syntax, dep_items, col + len(text), command)
     rest_start = (dep_items[-1][1] + len(dep_items[-1][0]) - col) if dep_items else 0
-    rest, groups = _extract_groups(text[rest_start:], col + rest_start, command)
+    rest, groups = extract_groups(text[rest_start:], col + rest_start, command)
     if len(groups) != syntax.n_groups:
         if syntax.n_groups:
             raise FMMSyntaxError(f"{syntax.name} requires {syntax.n_groups} group(s) "
@@ -536,35 +535,6 @@ def _parse_vars(syntax: ModelSyntax, text: str, col: int, command: str
                              command=command, column=col + text.index("(", rest_start))
     rhs = parse_varlist(rest, col + rest_start, command)
     return depvars, rhs, groups
-
-
-def _extract_groups(text: str, col: int, command: str) -> tuple[str, tuple[VarGroup, ...]]:
-    """Take ``(lhs = rhs)`` groups out of a varlist (blanking them, so columns keep)."""
-    groups: list[VarGroup] = []
-    out = list(text)
-    i = 0
-    while i < len(text):
-        if text[i] == "(" and (i == 0 or text[i - 1].isspace()):
-            depth, j = 0, i
-            while j < len(text):
-                depth += (text[j] == "(") - (text[j] == ")")
-                if depth == 0:
-                    break
-                j += 1
-            inner = text[i + 1:j]
-            eq = _scan_depth0(inner, "=")
-            if eq:
-                lhs_text, rhs_text = inner[:eq[0]], inner[eq[0] + 1:]
-                if not lhs_text.strip() or not rhs_text.strip():
-                    raise FMMSyntaxError("expected variables on both sides of '=' in "
-                                         "(varlist2 = varlist_iv)", command=command,
-                                         column=col + i + 1 + eq[0])
-                groups.append(VarGroup(parse_varlist(lhs_text, col + i + 1, command),
-                                       parse_varlist(rhs_text, col + i + 2 + eq[0], command)))
-                out[i:j + 1] = " " * (j + 1 - i)
-            i = j
-        i += 1
-    return "".join(out), tuple(groups)
 
 
 def _check_depvars(syntax: ModelSyntax, items: list[tuple[str, int]], end_col: int,

@@ -20,7 +20,7 @@ from typing import Any
 
 from .expr import Expr
 from .options import SubOptions, VarRef, render_options
-from .terms import RHS
+from .terms import RHS, VarGroup
 
 __all__ = [
     "WeightSpec",
@@ -85,31 +85,6 @@ class StartValues:
         if self.seed is not None:
             tail.append(f"seed({self.seed})")
         return f"{head}, {' '.join(tail)}" if tail else head
-
-
-@dataclass(frozen=True)
-class VarGroup:
-    """A parenthesized ``(varlist2 = varlist_iv)`` group in a varlist, as in
-    ``ivregress y x1 (y2 = z1 z2)``: endogenous variables and their instruments.
-
-    Examples
-    --------
-    >>> from fmmpy.parse import parse_command
-    >>> eq = parse_command("fmm 2: ivregress y x1 (y2 = z1 z2)").components[0].equations[0]
-    >>> str(eq.groups[0]), eq.groups[0].variables()
-    ('(y2 = z1 z2)', ('y2', 'z1', 'z2'))
-    """
-
-    lhs: RHS
-    rhs: RHS
-
-    def variables(self) -> tuple[str, ...]:
-        out = list(self.lhs.variables())
-        out.extend(v for v in self.rhs.variables() if v not in out)
-        return tuple(out)
-
-    def __str__(self) -> str:
-        return f"({self.lhs} = {self.rhs})"
 
 
 @dataclass(frozen=True)
