@@ -59,10 +59,14 @@ class TruncReg(LimitedNormal):
                                "upper limit ul()")
         out = (outcome.y < lo) | (outcome.y > hi)
         if np.any(out):
+            y = depvars[0]
+            op, lim = (">", self.ll) if self.ll is not None else ("<", self.ul)
+            lim = f"{lim:g}" if isinstance(lim, float) else lim
+            example = f"'fmm 2 if {y} {op} {lim}: truncreg ...'"
             raise FMMDataError(
-                f"truncreg: {int(out.sum())} observations of {depvars[0]} lie outside the "
-                "truncation limits ll()/ul(); truncated data cannot contain them (drop them "
-                f"with an if condition, e.g. 'fmm 2 if {depvars[0]} > ll: truncreg ...')")
+                f"truncreg: {int(out.sum())} observations of {y} lie outside the truncation "
+                "limits ll()/ul(); truncated data cannot contain them (restrict the sample "
+                f"with if, as in {example})")
 
     def limits(self, outcome: Outcome) -> Limits:
         y = outcome.y
