@@ -225,3 +225,21 @@ def test_stset_rules():
     assert st["_t0"].iloc[5] == 0.0                      # entry before 0 is 0
     with pytest.raises(FMMDataError, match="not found"):
         fmmpy.stset(data, "t", failure="nosuch")
+
+
+# -- EM with Newton M-steps ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["2: tobit yc x, ll(0)", "2: intreg lo hi x",
+                                     "2: streg x, distribution(gamma)",
+                                     "2: ivregress yiv w (xe = z)"])
+def test_em_never_lowers_the_likelihood(st, command):
+    from fmmpy.design import build_design
+    from fmmpy.estimate.em import em_refine
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.estimate.start import start_values
+
+    d = build_design(parse_command(command), st)
+    m = MixtureModel(d, build_layout(d))
+    r = em_refine(m, start_values(m, d.settings.startvalues, None), iterate=25)
+    assert np.all(np.diff(np.array(r.ll_history)) >= -1e-8)
