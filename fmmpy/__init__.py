@@ -24,6 +24,7 @@ from .errors import (
 from .api import fmm
 from .parse import parse_command
 from .results import FMMResults
+from .stset import stset
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "FMMResults",
     "datasets",
     "parse_command",
+    "stset",
     "FMMError",
     "FMMSyntaxError",
     "FMMDataError",

@@ -143,7 +143,7 @@ def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
 # predict
 # ---------------------------------------------------------------------------
 
-_STATS = ("mu", "eta", "density", "distribution", "classpr", "classposteriorpr")
+_STATS = ("mu", "eta", "density", "distribution", "survival", "classpr", "classposteriorpr")
 _SYNONYMS = {"pr": "mu", "xb": "eta"}
 
 
@@ -164,7 +164,7 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
     if stat not in _STATS:
         raise FMMSyntaxError(f"predict: unknown statistic '{statistic}'; expected one of "
                              + ", ".join(_STATS + tuple(_SYNONYMS)))
-    if marginal and stat not in ("mu", "density", "distribution"):
+    if marginal and stat not in ("mu", "density", "distribution", "survival"):
         raise FMMSyntaxError(f"predict: option marginal not allowed with {stat}")
     k = res.k
     if class_ is not None and not (isinstance(class_, (int, np.integer)) and 1 <= class_ <= k):

@@ -42,12 +42,16 @@ class ModelSyntax:
         Number of dependent variables before the covariates (``intreg`` has 2).
     options : tuple of OptionSchema
         The model's options.
+    n_groups : int
+        Number of ``(varlist2 = varlist_iv)`` groups the varlist must contain
+        (``ivregress`` has 1).
     """
 
     name: str
     min_abbrev: int
     n_depvars: int = 1
     options: tuple[OptionSchema, ...] = ()
+    n_groups: int = 0
 
 
 _MODELS: dict[str, tuple[ModelSyntax, Callable[..., Any]]] = {}

@@ -287,9 +287,11 @@ class FMMResults:
         ----------
         statistic : str
             ``mu`` (default; ``pr`` is a synonym), ``eta``, ``density``,
-            ``distribution``, ``classpr``, ``classposteriorpr``.
+            ``distribution``, ``survival`` (survival models), ``classpr``,
+            ``classposteriorpr``.
         marginal : bool
-            For ``mu``, ``density``, ``distribution``: the mixture over classes.
+            For ``mu``, ``density``, ``distribution``, ``survival``: the mixture over
+            classes, ``sum_j pi_j stat_j``.
         class_ : int, optional
             One class (1-based) instead of all.
         outcome : str, optional

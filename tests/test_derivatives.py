@@ -67,10 +67,15 @@ def regdata():
     "2, lcbase(2): glm ypos x, family(lognormal)",
 ])
 def test_mixture_gradient_and_hessian(regdata, command):
-    m = _model(command, regdata)
+    check_mixture_derivatives(_model(command, regdata), scale=0.3)
+
+
+def check_mixture_derivatives(m: MixtureModel, scale: float) -> None:
+    """Gradient, Hessian and per-unit scores of a mixture at a random ``theta``."""
     rng = np.random.default_rng(0)
-    theta = rng.normal(scale=0.3, size=m.layout.n_params)
+    theta = rng.normal(scale=scale, size=m.layout.n_params)
     d, scores = m.derivatives(theta, order=2, scores=True)
+    assert np.isfinite(d.ll)
     g_num = _num_grad(m.loglik, theta)
     assert np.allclose(d.grad, g_num, rtol=1e-5, atol=1e-5)
     H_num = np.array([_num_grad(lambda t, j=j: m.derivatives(t, 1)[0].grad[j], theta)

@@ -63,6 +63,9 @@ class EquationDesign:
     offset : ndarray or None
         ``offset()`` or ``ln(exposure())``.
     builder : MatrixBuilder
+        Builds the ``main`` matrix (again, on new data).
+    extra_builders : mapping of str to MatrixBuilder
+        Builders of the family's other design matrices (``ivregress``'s first stages).
     """
 
     spec: EquationSpec
@@ -73,6 +76,7 @@ class EquationDesign:
     xnames: tuple[str, ...]
     offset: np.ndarray | None
     builder: MatrixBuilder
+    extra_builders: Mapping[str, MatrixBuilder] = field(default_factory=dict)
 
     @property
     def depvars(self) -> tuple[str, ...]:
@@ -86,7 +90,11 @@ class EquationDesign:
     def block_terms(self, index: int) -> tuple[str, ...]:
         """Row labels of block ``index``."""
         b = self.blocks[index]
-        return self.xnames if b.design == "main" else (b.term,)
+        if b.design == "main":
+            return self.xnames
+        if b.design == "const":
+            return (b.term,)
+        return self.extra_builders[b.design].kept_names
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,10 +231,17 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     for j, comp in enumerate(comps):
         rhs = comp.lcprob if spec.hybrid else settings.lcprob
         lcprob_rhs.append(None if (rhs is None or j == base) else expand_rhs(rhs, columns))
-    numeric, factors = model_variables(spec, expanded, [r for r in lcprob_rhs if r is not None])
     families: dict[EquationSpec, Family] = {}
+    designs: dict[EquationSpec, dict[str, RHS]] = {}
     for eq in expanded:
         families[eq] = build_family(eq) if reference is None else _reference_family(reference, eq)
+        designs[eq] = {name: expand_rhs(r, columns, eq.depvars)
+                       for name, r in families[eq].design_rhs(expanded[eq]).items()}
+    numeric, factors = model_variables(
+        spec, {eq: d["main"] for eq, d in designs.items()},
+        [r for r in lcprob_rhs if r is not None],
+        [r for d in designs.values() for name, r in d.items() if name != "main"])
+    for eq in expanded:
         numeric.extend(v for v in families[eq].extra_variables() if v not in numeric)
     other: list[str] = []
     if not predicting:
@@ -239,6 +254,9 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     option_vars = [v for v in spec.variables() if not any(ch in v for ch in "*?-")]
     check_exists(numeric + factors + other + option_vars, columns)
     depvar_set = {v for eq in expanded for v in eq.depvars}
+    outcome_set = depvar_set | {v for f in families.values() for v in f.extra_variables()}
+    nullable = _nullable(families, designs, set(other) | set(factors) | {
+        v for r in lcprob_rhs if r is not None for v in r.variables()})
 
     n_all = len(frame)
     # Sample: in, if, listwise deletion.
@@ -257,13 +275,18 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             raise FMMDataError(f"{v} contains infinite values; replace them with missing (NaN) "
                                "to drop those observations")
         num_values[v] = arr
-        if predicting and v in depvar_set:
+        if (predicting and v in outcome_set) or v in nullable:
             continue
         touse &= ~np.isnan(arr)
+    if not predicting:
+        for fam in families.values():
+            usable = fam.sample_mask(num_values)
+            if usable is not None:
+                touse &= usable
     for v in factors:
         touse &= ~frame[v].isna().to_numpy()
     # Derived columns (transforms) must be non-missing too.
-    for rhs in expanded.values():
+    for rhs in (r for d in designs.values() for r in d.values()):
         for t in rhs.terms:
             for f in t.factors:
                 if f.expr is not None:
@@ -306,12 +329,12 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
         for cd in reference.classes:
             for ed in cd.equations:
                 ref_eqs[ed.spec] = ed
-    for eq, rhs in expanded.items():
+    for eq in expanded:
         if predicting:
             eq_designs[eq] = _rebuild_equation(ref_eqs[eq], sample, num_values, rows)
         else:
-            eq_designs[eq] = _equation_design(eq, families[eq], rhs, sample, num_values, rows,
-                                              notes)
+            eq_designs[eq] = _equation_design(eq, families[eq], designs[eq], sample, num_values,
+                                              rows, notes)
 
     classes: list[ClassDesign] = []
     z_cache: dict[RHS | None, tuple[np.ndarray, tuple[str, ...], MatrixBuilder | None]] = {}
@@ -340,6 +363,20 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
                   data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
                   weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
                   notes=tuple(notes), base=base, prediction=predicting)
+
+
+def _nullable(families: Mapping[EquationSpec, Family],
+              designs: Mapping[EquationSpec, Mapping[str, RHS]], other: set[str]) -> set[str]:
+    """Variables whose missing values every family using them interprets itself."""
+    offered: set[str] = set()
+    strict = set(other)
+    for eq, fam in families.items():
+        own = set(fam.nullable_variables())
+        offered |= own
+        strict |= (set(eq.variables()) | set(fam.extra_variables())) - own
+        for rhs in designs[eq].values():          # covariates must always be complete
+            strict |= set(rhs.variables())
+    return offered - strict
 
 
 def _note_omitted(builder: MatrixBuilder, notes: list[str]) -> None:
@@ -395,22 +432,26 @@ def _reference_family(reference: Design, eq: EquationSpec) -> Family:
     raise FMMDataError(f"equation {eq} not in the fitted model")  # pragma: no cover
 
 
-def _equation_design(eq: EquationSpec, family: Family, rhs: RHS, sample: pd.DataFrame,
-                     num_values: Mapping[str, np.ndarray], rows: np.ndarray,
+def _equation_design(eq: EquationSpec, family: Family, designs: Mapping[str, RHS],
+                     sample: pd.DataFrame, num_values: Mapping[str, np.ndarray], rows: np.ndarray,
                      notes: list[str]) -> EquationDesign:
-    rhs = resolve_bases(rhs, sample)
     outcome = _outcome(eq, family, num_values, rows)
     family.check_y(outcome, eq.depvars)
     family = family.configure(outcome)
-    builder, X = build_matrix(rhs, sample, f"{eq.model} {' '.join(eq.depvars)}")
-    _note_omitted(builder, notes)
-    return EquationDesign(eq, family, family.blocks(eq.depvars), outcome, {"main": X},
-                          builder.kept_names, _offset(eq, num_values, rows), builder)
+    builders: dict[str, MatrixBuilder] = {}
+    X: dict[str, np.ndarray] = {}
+    for name, rhs in designs.items():
+        builders[name], X[name] = build_matrix(resolve_bases(rhs, sample), sample,
+                                               f"{eq.model} {' '.join(eq.depvars)}")
+        _note_omitted(builders[name], notes)
+    main = builders.pop("main")
+    return EquationDesign(eq, family, family.blocks(eq.depvars), outcome, X, main.kept_names,
+                          _offset(eq, num_values, rows), main, builders)
 
 
 def _rebuild_equation(ref: EquationDesign, sample: pd.DataFrame,
                       num_values: Mapping[str, np.ndarray], rows: np.ndarray) -> EquationDesign:
     outcome = _outcome(ref.spec, ref.family, num_values, rows)
-    X = ref.builder.matrix(sample)
-    return replace(ref, outcome=outcome, X={"main": X},
-                   offset=_offset(ref.spec, num_values, rows))
+    X = {"main": ref.builder.matrix(sample)}
+    X.update({name: b.matrix(sample) for name, b in ref.extra_builders.items()})
+    return replace(ref, outcome=outcome, X=X, offset=_offset(ref.spec, num_values, rows))

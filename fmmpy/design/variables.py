@@ -92,9 +92,10 @@ def numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
     return pd.to_numeric(col).to_numpy(dtype=float, na_value=np.nan)
 
 
-def model_variables(spec: FMMSpec, expanded: Mapping[EquationSpec, RHS], lcprob: Sequence[RHS]
-                     ) -> tuple[list[str], list[str]]:
-    """Variables that must be numeric and those used as factors (may be strings)."""
+def model_variables(spec: FMMSpec, expanded: Mapping[EquationSpec, RHS], lcprob: Sequence[RHS],
+                    extra: Sequence[RHS] = ()) -> tuple[list[str], list[str]]:
+    """Variables that must be numeric and those used as factors (may be strings);
+    ``extra`` holds further covariate lists (a family's other design matrices)."""
     numeric: list[str] = []
     factors: list[str] = []
 
@@ -115,7 +116,7 @@ def model_variables(spec: FMMSpec, expanded: Mapping[EquationSpec, RHS], lcprob:
             for v in option_refs(value):
                 if v not in numeric:
                     numeric.append(v)
-    for rhs in lcprob:
+    for rhs in (*lcprob, *extra):
         add_rhs(rhs)
     return numeric, factors
 

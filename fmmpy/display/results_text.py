@@ -92,6 +92,10 @@ def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], li
                 r = frame.loc[name]
                 rows.append(TableRow("variance", block.terms[0], r.coef, r.se, math.nan,
                                      math.nan, r.ci_lower, r.ci_upper))
+            elif block.kind == "cov":
+                r = frame.loc[res._param_name(block, block.terms[0])]
+                rows.append(TableRow("coef", block.terms[0], r.coef, r.se, r.z, r.pvalue,
+                                     r.ci_lower, r.ci_upper))
             else:
                 rows.append(TableRow("header", block.equation))
                 rows.extend(_term_rows(res, block, frame))

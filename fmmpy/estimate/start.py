@@ -48,15 +48,15 @@ def factor_groups(score: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
 
 def factor_score(model: MixtureModel) -> np.ndarray:
     """The variable that orders the sample for ``startvalues(factor)``: the single
-    dependent variable, or the first principal-component score of the standardized
-    dependent variables and continuous covariates (signed so that it increases with
-    the first dependent variable)."""
+    outcome variable (:meth:`Family.factor_columns`: the dependent variable, ``_t``
+    for ``streg``...), or the first principal-component score of the standardized
+    outcome variables and continuous covariates (signed so that it increases with
+    the first outcome variable)."""
     columns: list[np.ndarray] = []
     seen: set[bytes] = set()
     for cd in model.design.classes:
         for ed in cd.equations:
-            y = ed.outcome.y
-            ys = [y] if y.ndim == 1 else [y[:, i] for i in range(y.shape[1])]
+            ys = ed.family.factor_columns(ed.outcome)
             for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
                 if ed.outcome.n != model.n:
                     continue

@@ -8,7 +8,9 @@ Examples
 True
 """
 
-from . import gaussian, glm, lognormal  # noqa: F401  (registration side effects)
+from . import (  # noqa: F401  (registration side effects)
+    beta, gaussian, glm, intreg, ivregress, lognormal, streg, tobit, truncreg,
+)
 from .base import Block, Family, Outcome
 
 __all__ = ["Block", "Family", "Outcome"]

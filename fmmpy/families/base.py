@@ -30,11 +30,13 @@ import numpy as np
 
 from ..errors import FMMDataError
 from ..linalg import ascent_direction
+from ..parse.terms import RHS
 
 __all__ = [
     "Block",
     "Outcome",
     "Family",
+    "observed",
     "block_sizes",
     "linear_predictors",
     "grad_hess_from_eta",
@@ -55,10 +57,12 @@ class Block:
     design : str
         Name of the design matrix it uses: ``"main"`` (the covariates) or
         ``"const"`` (an ancillary parameter: one constant).
-    kind : {"coef", "variance", "aux"}
+    kind : {"coef", "variance", "cov", "aux"}
         ``coef``: printed under a header row named ``equation``, one row per term;
         ``variance``: one row labelled ``term`` (for example ``var(e.y)``),
         estimated as a log and shown exponentiated, CI on the log scale, no z;
+        ``cov``: one row labelled ``term`` (for example ``cov(e.y,e.x)``),
+        estimated and shown as is, with z;
         ``aux``: a free ancillary parameter printed under ``/equation``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
@@ -132,6 +136,30 @@ class Family:
         under their names."""
         return ()
 
+    def nullable_variables(self) -> tuple[str, ...]:
+        """Variables whose missing values the family interprets itself (``intreg``'s
+        bounds: a missing lower bound means left-censored; ``tobit``'s ``ll(varname)``:
+        a missing limit means no censoring).  Rows are not dropped for missing values
+        in them unless another part of the model needs them; :meth:`sample_mask`
+        decides which rows the family can use."""
+        return ()
+
+    def sample_mask(self, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Rows (of the whole data) the family can use, given the numeric columns of
+        the model by name; ``None`` when every row with complete data is usable."""
+        return None
+
+    def design_rhs(self, rhs: RHS) -> dict[str, RHS]:
+        """The covariate lists of the family's design matrices, keyed by the design
+        names its blocks use; ``rhs`` is the equation's own varlist.  Most families
+        have one design, ``"main"``; ``ivregress`` adds one per endogenous variable."""
+        return {"main": rhs}
+
+    def factor_columns(self, outcome: Outcome) -> list[np.ndarray]:
+        """The outcome columns that order the sample for ``startvalues(factor)``."""
+        y = outcome.y
+        return [y] if y.ndim == 1 else [y[:, i] for i in range(y.shape[1])]
+
     def configure(self, outcome: Outcome) -> "Family":
         """Return the family adapted to the data (for example the outcome levels of an
         ordinal model); most families return ``self``."""
@@ -170,14 +198,28 @@ class Family:
     # -- predictions -------------------------------------------------------------------
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """``mu`` (the mean), ``eta`` (the main linear predictor), ``density``,
-        ``distribution`` (CDF at the observed outcome)."""
+        ``distribution`` (CDF at the observed outcome), ``survival`` (one minus the
+        CDF, for survival models)."""
         if stat == "eta":
             return eta[:, 0]
         if stat == "density":
-            if outcome is None:
-                raise FMMDataError("predict density needs the dependent variable")
-            return np.exp(self.loglik(outcome, eta))
+            return np.exp(self.loglik(observed(outcome, stat), eta))
         raise FMMDataError(f"predict {stat} is not available after {self.label}")
+
+
+def observed(outcome: Outcome | None, stat: str) -> Outcome:
+    """The outcome a prediction needs, or a clear error when it is not there.
+
+    Examples
+    --------
+    >>> observed(None, "density")
+    Traceback (most recent call last):
+    ...
+    fmmpy.errors.FMMDataError: predict density needs the dependent variable
+    """
+    if outcome is None:
+        raise FMMDataError(f"predict {stat} needs the dependent variable")
+    return outcome
 
 
 # ---------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from .options import (
 )
 from .spec import ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, WeightSpec
 from .formula import parse_formula_rhs
-from .terms import RHS, parse_varlist
+from .terms import RHS, VarGroup, extract_groups, parse_varlist
 
 __all__ = ["parse_command", "FMM_OPTIONS", "parse_fmm_option"]
 
@@ -485,7 +485,7 @@ def _parse_equation(text: str, offset: int, command: str, hybrid: bool):
             command=command, column=offset + lead)
     rest = head[lead + m.end():]
     rest_col = offset + lead + m.end()
-    depvars, rhs = _parse_vars(syntax, rest, rest_col, command)
+    depvars, rhs, groups = _parse_vars(syntax, rest, rest_col, command)
     schemas = syntax.options + ((_LCPROB_SCHEMA,) if hybrid else ())
     raw = split_options(opt_text, opt_col, command)
     if not hybrid:
@@ -505,24 +505,36 @@ def _parse_equation(text: str, offset: int, command: str, hybrid: bool):
             kept.append((key, value))
     if dict(kept).get("noconstant"):
         rhs = replace(rhs, constant=False)
-    return EquationSpec(syntax.name, depvars, rhs, tuple(kept)), lcprob
+    return EquationSpec(syntax.name, depvars, rhs, tuple(kept), groups), lcprob
 
 
 def _parse_vars(syntax: ModelSyntax, text: str, col: int, command: str
-                ) -> tuple[tuple[str, ...], RHS]:
+                ) -> tuple[tuple[str, ...], RHS, tuple[VarGroup, ...]]:
     tilde = _scan_depth0(text, "~")
+    if tilde and syntax.n_groups:
+        raise FMMSyntaxError(f"{syntax.name} takes a Stata varlist with a "
+                             "(varlist2 = varlist_iv) group, not the formula form",
+                             command=command, column=col + tilde[0])
     if tilde:
         lhs = text[:tilde[0]]
         names = [(mm.group(), col + mm.start()) for mm in re.finditer(r"[^\s+]+", lhs)]
         depvars = _check_depvars(syntax, names, col + tilde[0], command)
         rhs = parse_formula_rhs(text[tilde[0] + 1:], col + tilde[0] + 1, command)
-        return depvars, rhs
+        return depvars, rhs, ()
     items = [(mm.group(), col + mm.start()) for mm in re.finditer(r"\S+", text)]
     dep_items = items[:syntax.n_depvars]
     depvars = _check_depvars(syntax, dep_items, col + len(text), command)
     rest_start = (dep_items[-1][1] + len(dep_items[-1][0]) - col) if dep_items else 0
-    rhs = parse_varlist(text[rest_start:], col + rest_start, command)
-    return depvars, rhs
+    rest, groups = extract_groups(text[rest_start:], col + rest_start, command)
+    if len(groups) != syntax.n_groups:
+        if syntax.n_groups:
+            raise FMMSyntaxError(f"{syntax.name} requires {syntax.n_groups} group(s) "
+                                 "'(varlist2 = varlist_iv)', as in 'ivregress y x1 (y2 = z1)'",
+                                 command=command, column=col + len(text))
+        raise FMMSyntaxError(f"{syntax.name} does not take a '(varlist = varlist)' group",
+                             command=command, column=col + text.index("(", rest_start))
+    rhs = parse_varlist(rest, col + rest_start, command)
+    return depvars, rhs, groups
 
 
 def _check_depvars(syntax: ModelSyntax, items: list[tuple[str, int]], end_col: int,

@@ -20,13 +20,14 @@ from typing import Any
 
 from .expr import Expr
 from .options import SubOptions, VarRef, render_options
-from .terms import RHS
+from .terms import RHS, VarGroup
 
 __all__ = [
     "WeightSpec",
     "InRange",
     "StartValues",
     "EquationSpec",
+    "VarGroup",
     "ComponentSpec",
     "FMMSpec",
     "FMMSettings",
@@ -102,6 +103,7 @@ class EquationSpec:
     depvars: tuple[str, ...]
     rhs: RHS = field(default_factory=RHS)
     options: tuple[tuple[str, Any], ...] = ()
+    groups: tuple[VarGroup, ...] = ()
 
     def option(self, name: str, default: Any = None) -> Any:
         """The value of option ``name`` (canonical name), or ``default``."""
@@ -113,7 +115,7 @@ class EquationSpec:
     def variables(self) -> tuple[str, ...]:
         """Every data variable the equation reads (depvars, covariates, option variables)."""
         out: list[str] = list(self.depvars)
-        for v in self.rhs.variables():
+        for v in (*self.rhs.variables(), *(v for g in self.groups for v in g.variables())):
             if v not in out:
                 out.append(v)
         for _, value in self.options:
@@ -128,7 +130,7 @@ class EquationSpec:
         if self.rhs.form == "formula":
             body = f"{self.model} {deps} ~ {rhs}"
         else:
-            body = " ".join(p for p in (self.model, deps, rhs) if p)
+            body = " ".join(p for p in (self.model, deps, *map(str, self.groups), rhs) if p)
         if self.options:
             body += ", " + render_options(self.options)
         return body

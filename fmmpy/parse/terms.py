@@ -24,7 +24,7 @@ from itertools import combinations
 from ..errors import FMMSyntaxError
 from .expr import Expr, Var
 
-__all__ = ["Factor", "Term", "RHS", "parse_varlist"]
+__all__ = ["Factor", "Term", "RHS", "VarGroup", "parse_varlist", "extract_groups"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
@@ -332,3 +332,65 @@ def _parse_varlist_item(item: str, col: int, command: str) -> list[Term]:
                 if term not in terms:
                     terms.append(term)
     return terms
+
+
+@dataclass(frozen=True)
+class VarGroup:
+    """A parenthesized ``(varlist2 = varlist_iv)`` group in a varlist, as in
+    ``ivregress y x1 (y2 = z1 z2)``: endogenous variables and their instruments.
+
+    Examples
+    --------
+    >>> from fmmpy.parse import parse_command
+    >>> eq = parse_command("fmm 2: ivregress y x1 (y2 = z1 z2)").components[0].equations[0]
+    >>> str(eq.groups[0]), eq.groups[0].variables()
+    ('(y2 = z1 z2)', ('y2', 'z1', 'z2'))
+    """
+
+    lhs: RHS
+    rhs: RHS
+
+    def variables(self) -> tuple[str, ...]:
+        out = list(self.lhs.variables())
+        out.extend(v for v in self.rhs.variables() if v not in out)
+        return tuple(out)
+
+    def __str__(self) -> str:
+        return f"({self.lhs} = {self.rhs})"
+
+
+def extract_groups(text: str, col: int, command: str) -> tuple[str, tuple[VarGroup, ...]]:
+    """Take ``(lhs = rhs)`` groups out of a varlist, blanking them so that the columns
+    of the rest stay right for error messages.
+
+    Examples
+    --------
+    >>> rest, groups = extract_groups("x1 (y2 = z1 z2) x3", 0, "")
+    >>> rest.split(), [str(g) for g in groups]
+    (['x1', 'x3'], ['(y2 = z1 z2)'])
+    """
+    groups: list[VarGroup] = []
+    out = list(text)
+    i = 0
+    while i < len(text):
+        if text[i] == "(" and (i == 0 or text[i - 1].isspace()):
+            depth, j = 0, i
+            while j < len(text):
+                depth += (text[j] == "(") - (text[j] == ")")
+                if depth == 0:
+                    break
+                j += 1
+            inner = text[i + 1:j]
+            k = inner.find("=")
+            if k >= 0:
+                lhs_text, rhs_text = inner[:k], inner[k + 1:]
+                if not lhs_text.strip() or not rhs_text.strip():
+                    raise FMMSyntaxError("expected variables on both sides of '=' in "
+                                         "(varlist2 = varlist_iv)", command=command,
+                                         column=col + i + 1 + k)
+                groups.append(VarGroup(parse_varlist(lhs_text, col + i + 1, command),
+                                       parse_varlist(rhs_text, col + i + 2 + k, command)))
+                out[i:j + 1] = " " * (j + 1 - i)
+            i = j
+        i += 1
+    return "".join(out), tuple(groups)
