@@ -317,3 +317,22 @@ class FMMResults:
 
         return predict(self, statistic, marginal=marginal, class_=class_, outcome=outcome,
                        data=data, stub=stub)
+
+    def plot(self, kind: str = "density", **kwargs: Any):
+        """Plot the fit and return a matplotlib Figure (matplotlib is the ``plot``
+        extra): ``"density"`` (histogram of the outcome with the mixture density and
+        each class's weighted density), ``"posterior"`` (posterior class
+        probabilities against the outcome or ``x=``), ``"trajectory"``.  Keyword
+        arguments go to :mod:`fmmpy.plot`'s functions.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> fig = res.plot("density", bins=80)
+        >>> type(fig).__name__
+        'Figure'
+        """
+        from .plot import plot
+
+        return plot(self, kind, **kwargs)
