@@ -123,6 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The exit status (see the module docstring).
+
+    Examples
+    --------
+    >>> main(["webuse stamp", "nosuchcommand"])
+    . webuse stamp
+    (1872 Hidalgo stamp of Mexico)
+    <BLANKLINE>
+    . nosuchcommand
+    199
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["run"]:

@@ -117,3 +117,9 @@ def test_every_listed_posterior_matches_the_seed_table(stamp, fit_regress3, stat
             assert probs == rest, t
             checked += 1
     assert checked == 485
+
+
+def test_docs_transcript_is_current(transcript):
+    """docs/snippets/stamp.do.log (shown in the docs) is what the do-file prints now;
+    run python docs/regenerate.py after an intended change."""
+    assert (ROOT / "docs" / "snippets" / "stamp.do.log").read_text() == transcript

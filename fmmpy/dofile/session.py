@@ -144,7 +144,13 @@ class Session:
         return self.stream if self.stream is not None else sys.stdout
 
     def write(self, text: str = "") -> None:
-        """Print ``text`` and a newline unless output is suppressed."""
+        """Print ``text`` and a newline unless output is suppressed.
+
+        Examples
+        --------
+        >>> Session().write("(results m1 are active now)")
+        (results m1 are active now)
+        """
         if not self.quiet:
             out = self.out
             out.write(text + "\n")
@@ -152,7 +158,16 @@ class Session:
 
     @contextmanager
     def quietly(self, on: bool = True) -> Iterator[None]:
-        """Suppress output inside the block (``on=False``: show it, as ``noisily``)."""
+        """Suppress output inside the block (``on=False``: show it, as ``noisily``).
+
+        Examples
+        --------
+        >>> s = Session()
+        >>> with s.quietly():
+        ...     s.write("hidden")
+        >>> s.quiet
+        False
+        """
         saved = self._quiet
         self._quiet = saved + 1 if on else 0
         try:
@@ -164,10 +179,22 @@ class Session:
     def run(self, source: str, name: str = "<string>") -> None:
         """Run do-file text, echoing each command.
 
+        Parameters
+        ----------
+        source : str
+            The commands, one per line (comments and ``///`` as in a do-file).
+        name : str
+            How errors name the source.
+
         Raises
         ------
         DoFileError
             At the first command that fails.
+
+        Examples
+        --------
+        >>> Session().run("* nothing but a comment")
+        . * nothing but a comment
         """
         commands = split_commands(source)
         total = sum(1 for c in commands if c.text)
@@ -195,6 +222,15 @@ class Session:
         ------
         DoFileError
             At the first command that fails (or ``r(601)`` if the do-file is missing).
+
+        Examples
+        --------
+        >>> Session().run_file("no/such.do")
+        Traceback (most recent call last):
+        ...
+        fmmpy.dofile.errors.DoFileError: file no/such.do not found
+        (line 0 of no/such.do: do no/such.do)
+        r(601);
         """
         p = Path(path)
         if not p.is_file():
@@ -221,6 +257,16 @@ class Session:
         ------
         StataError
             ``r(199)`` for a command the runner does not know; the handler's errors.
+
+        Examples
+        --------
+        >>> s = Session()
+        >>> s.execute("webuse stamp")
+        (1872 Hidalgo stamp of Mexico)
+        >>> s.execute("tabulate thickness")
+        Traceback (most recent call last):
+        ...
+        fmmpy.dofile.errors.StataError: command tabulate is unrecognized
         """
         m = _WORD.match(text)
         if m is None:
@@ -245,19 +291,43 @@ class Session:
 
     # -- helpers for command handlers --------------------------------------------------
     def require_results(self) -> "FMMResults":
-        """The active results, or ``r(301)`` as Stata says when there are none."""
+        """The active results, or ``r(301)`` as Stata says when there are none.
+
+        Examples
+        --------
+        >>> Session().require_results()
+        Traceback (most recent call last):
+        ...
+        fmmpy.dofile.errors.StataError: last estimates not found
+        """
         if self.results is None:
             raise StataError("last estimates not found", rc=301)
         return self.results
 
     def require_data(self) -> pd.DataFrame:
-        """The data in memory, or ``r(2000)`` when there is none."""
+        """The data in memory, or ``r(111)`` when there are no variables.
+
+        Examples
+        --------
+        >>> Session().require_data()
+        Traceback (most recent call last):
+        ...
+        fmmpy.dofile.errors.StataError: no variables defined
+        """
         if not len(self.data.columns):
             raise StataError("no variables defined", rc=111)
         return self.data
 
     def select(self, if_expr: Expr | None, in_range: InRange | None) -> np.ndarray:
-        """Rows chosen by ``if`` and ``in`` (a boolean array over the data)."""
+        """Rows chosen by ``if`` and ``in`` (a boolean array over the data).
+
+        Examples
+        --------
+        >>> from fmmpy.dofile.syntax import parse_qualifiers
+        >>> s = Session({"x": [1.0, 5.0, 9.0]})
+        >>> s.select(*parse_qualifiers("if x > 2 in 1/2")).tolist()
+        [False, True, False]
+        """
         n = len(self.data)
         try:
             mask = range_mask(n, in_range)
@@ -269,12 +339,28 @@ class Session:
 
     def format_of(self, name: str) -> DisplayFormat:
         """The display format of variable ``name`` (set by ``format`` or the default of
-        its storage type)."""
+        its storage type).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> str(Session(fmmpy.datasets.load("stamp")).format_of("thickness"))
+        '%9.0g'
+        """
         return self.formats.get(name) or default_format(self.data[name])
 
     def set_data(self, frame: pd.DataFrame, label: str | None = None,
                  filename: Path | None = None) -> None:
-        """Replace the data in memory (formats reset; estimation results stay)."""
+        """Replace the data in memory (formats reset; estimation results stay).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = Session()
+        >>> s.set_data(pd.DataFrame({"y": [1.0]}), label="one row")
+        >>> s.data_label, len(s.data)
+        ('one row', 1)
+        """
         self.data = frame.reset_index(drop=True)
         self.data_label = label
         self.filename = filename
@@ -282,13 +368,32 @@ class Session:
         self.changed = False
 
     def can_replace_data(self, clear: bool) -> None:
-        """Stata's guard: loading data over changed, unsaved data needs ``clear``."""
+        """Stata's guard: loading data over changed, unsaved data needs ``clear``.
+
+        Examples
+        --------
+        >>> s = Session()
+        >>> s.changed = True
+        >>> s.can_replace_data(clear=False)
+        Traceback (most recent call last):
+        ...
+        fmmpy.dofile.errors.StataError: no; dataset in memory has changed since last saved
+        """
         if self.changed and not clear:
             raise StataError("no; dataset in memory has changed since last saved", rc=4)
 
     def resolve(self, name: str) -> Path:
         """A file to read: the name as given (relative to the current directory), else
-        relative to the do-file's directory."""
+        relative to the do-file's directory.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.dta").write_bytes(b"")
+        >>> Session(directory=d).resolve("a.dta") == d / "a.dta"
+        True
+        """
         p = Path(name).expanduser()
         if p.is_absolute() or p.exists() or self.directory is None:
             return p
