@@ -299,3 +299,16 @@ def test_console_script_entry_point():
     out = subprocess.run([sys.executable, "-m", "fmmpy", "run", "--help"], capture_output=True,
                          text=True, check=True).stdout
     assert "commands fmmpy runs in do-files:" in out and "  predict" in out
+
+
+def test_nullable_and_string_columns(tmp_path):
+    """Columns as pandas users have them (nullable integers, strings with missing
+    values) list, summarize, change and save like Stata's variables."""
+    data = pd.DataFrame({"a": pd.array([1, None, 3], dtype="Int64"), "s": ["x", None, "zz"]})
+    s, out = run(f"list\nsummarize a s\nreplace a = 7 in 2\nsave {tmp_path / 'n'}\n"
+                 f"use {tmp_path / 'n'}, clear", data)
+    assert "  2. | .      |" in out
+    assert "           a |          2           2    1.414214          1          3" in out
+    assert "           s |          0" in out
+    assert "(1 real change made)" in out
+    assert s.data["a"].tolist() == [1, 7, 3] and s.data["s"].tolist() == ["x", "", "zz"]

@@ -379,7 +379,8 @@ def _replace(session: Session, call: Call) -> None:
 def _replace_numbers(session: Session, name: str, old: pd.Series, values: np.ndarray
                      ) -> tuple[np.ndarray, str]:
     """New values in ``old``'s storage type, promoting integers as Stata does."""
-    dtype = np.dtype(old.dtype) if not pd.api.types.is_bool_dtype(old) else np.dtype(np.int8)
+    dtype = np.dtype(np.int8) if pd.api.types.is_bool_dtype(old) else \
+        np.dtype(getattr(old.dtype, "numpy_dtype", old.dtype))
     if dtype.kind == "f":
         return values.astype(dtype), ""
     finite = values[~np.isnan(values)]

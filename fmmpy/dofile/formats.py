@@ -75,11 +75,12 @@ class DisplayFormat:
         >>> parse_format("%9.0g").render(float("nan")), parse_format("%10.2e").render(1234.5)
         ('.', '1.23e+03')
         """
+        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+            return "" if self.kind == "s" else "."
         if self.kind == "s":
-            return "" if value is None or (isinstance(value, float) and math.isnan(value)) \
-                else str(value)
+            return str(value)
         x = float(value)  # type: ignore[arg-type]
-        if math.isnan(x) or math.isinf(x):
+        if math.isinf(x):
             return "."
         if self.kind == "g":
             text = fmt_g(x, self.width)
@@ -141,8 +142,8 @@ def default_format(column: pd.Series) -> DisplayFormat:
     if pd.api.types.is_bool_dtype(dtype):
         return DisplayFormat("g", 8)
     if pd.api.types.is_float_dtype(dtype):
-        return DisplayFormat("g", 9 if dtype == np.float32 else 10)
+        return DisplayFormat("g", 9 if getattr(dtype, "itemsize", 8) == 4 else 10)
     if pd.api.types.is_integer_dtype(dtype):
-        return DisplayFormat("g", 8 if np.dtype(dtype).itemsize <= 2 else 12)
-    width = int(column.astype(str).str.len().max()) if len(column) else 1
+        return DisplayFormat("g", 8 if getattr(dtype, "itemsize", 8) <= 2 else 12)
+    width = int(column.dropna().astype(str).str.len().max()) if column.notna().any() else 1
     return DisplayFormat("s", max(width, 1))
