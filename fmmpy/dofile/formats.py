@@ -19,7 +19,6 @@ import math
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..display.format import fmt_g
