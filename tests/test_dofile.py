@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import fmmpy
 from fmmpy.cli import main
 from fmmpy.dofile import DoFileError, Session, split_commands
 from fmmpy.dofile.formats import parse_format
@@ -312,3 +313,11 @@ def test_nullable_and_string_columns(tmp_path):
     assert "           s |          0" in out
     assert "(1 real change made)" in out
     assert s.data["a"].tolist() == [1, 7, 3] and s.data["s"].tolist() == ["x", "", "zz"]
+
+
+def test_nolog_option_silences_the_api_too(stamp):
+    out = io.StringIO()
+    res = fmmpy.fmm("2, nolog: regress thickness", data=stamp, stream=out)
+    assert out.getvalue() == "" and "Iteration 0:" in res.iteration_log
+    fmmpy.fmm("2, nolog log: regress thickness", data=stamp, stream=out)
+    assert "Fitting class model:" in out.getvalue()
