@@ -22,7 +22,7 @@ from .design import build_design
 from .errors import FMMDataError
 from .estimate.fit import estimate
 from .estimate.layout import ParamLayout, build_layout
-from .parse import parse_command, parse_fmm_option
+from .parse import log_switch, parse_command, parse_fmm_option
 from .parse.spec import FMMSpec
 from .results import FMMResults
 
@@ -64,7 +64,8 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     data : DataFrame
         The data (never modified).
     log : bool
-        Print Stata's iteration log while fitting (it is kept in the results either way).
+        Print Stata's iteration log while fitting (it is kept in the results either way);
+        ``nolog`` among the command's fmm options turns it off too.
     stream : text stream, optional
         Where to print the log (default: standard output).
     from_ : array-like, optional
@@ -95,7 +96,8 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     spec = _merge_options(parse_command(command), options)
     design = build_design(spec, data)
     from_theta = None if from_ is None else _to_theta(from_, build_layout(design))
-    fit = estimate(design, echo=log, stream=stream, from_theta=from_theta)
+    echo = log and log_switch(command) is not False
+    fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta)
     return FMMResults(spec=spec, design=design, fit=fit, command=command)
 
 

@@ -1,31 +1,52 @@
-"""The ``fmmpy`` command: run an fmm command on a data file and print what Stata prints.
+"""The ``fmmpy`` command: run Stata do-files, or a few commands, and print what Stata
+prints.
 
 Usage::
 
+    python -m fmmpy run analysis.do                  # a do-file (also: fmmpy run ...)
     python -m fmmpy "fmm 3: regress thickness" --data data/stamp.dta
     python -m fmmpy "fmm 3: regress thickness" "estat lcprob" --data data/stamp.csv
 
+The exit status is 0 on success and Stata's return code of the error that stopped
+the run otherwise (198: invalid syntax, 199: unrecognized command, 111: variable not
+found, ...); codes above 255, which a process cannot return, become 2.
+
 Examples
 --------
->>> main(["fmm 2: regress thickness", "--data", "data/stamp.csv", "--nolog"])  # doctest: +SKIP
+>>> main(["webuse stamp", "summarize", "--nolog"])  # doctest: +NORMALIZE_WHITESPACE
+. webuse stamp
+(1872 Hidalgo stamp of Mexico)
+<BLANKLINE>
+. summarize
+<BLANKLINE>
+    Variable |        Obs        Mean    Std. dev.       Min        Max
+-------------+---------------------------------------------------------
+   thickness |        485    .0860247     .014964        .06       .131
+<BLANKLINE>
+0
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
-from .errors import FMMDataError, FMMError
+from .dofile import COMMANDS, DoFileError, Session
+from .dofile.data_commands import load_file
+from .dofile.errors import StataError
+from .dofile.model_commands import ESTAT, ESTIMATES
+from .errors import FMMDataError
 
-__all__ = ["main", "read_data"]
+__all__ = ["main", "read_data", "command_list"]
 
 
 def read_data(path: str) -> pd.DataFrame:
-    """Read a ``.dta``, ``.csv`` or ``.parquet`` file, keeping Stata's storage types.
+    """Read a ``.dta``, ``.csv`` or ``.parquet`` file as Stata's ``use`` and
+    ``import delimited`` would store it (decimals in a text file become float).
 
     Examples
     --------
@@ -34,72 +55,107 @@ def read_data(path: str) -> pd.DataFrame:
     ...
     fmmpy.errors.FMMDataError: file no/such/file.dta not found
     """
-    p = Path(path)
-    if not p.exists():
-        raise FMMDataError(f"file {path} not found")
-    suffix = p.suffix.lower()
     try:
-        if suffix == ".dta":
-            return pd.read_stata(p, convert_categoricals=False)
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(p)
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-    except Exception as exc:  # pandas raises many types for unreadable files
-        raise FMMDataError(f"cannot read {path}: {exc}") from None
-    raise FMMDataError(f"cannot read {path}: expected a .dta, .csv or .parquet file")
+        return load_file(Path(path))[0]
+    except StataError as err:
+        raise FMMDataError(str(err)) from None
 
 
-def _run(commands: Sequence[str], data: pd.DataFrame, log: bool) -> None:
-    from .api import fmm
+def command_list() -> str:
+    """The commands the do-file runner knows, one per line with a summary.
 
-    res = None
-    for command in commands:
-        text = command.strip()
-        print(f". {text}")
-        words = text.split()
-        if words[:1] == ["estat"]:
-            if res is None:
-                raise FMMError("last estimates not found: run an fmm command before estat")
-            sub = words[1] if len(words) > 1 else ""
-            if not "lcprob".startswith(sub) or len(sub) < 4:
-                raise FMMError(f"estat {sub}: only 'estat lcprob' is available from the "
-                               "command line in this version")
-            print()
-            print(res.estat_lcprob())
-        else:
-            res = fmm(text, data, log=False)
-            print()
-            print(res if log else res.summary())
-        print()
+    Examples
+    --------
+    >>> print(command_list().splitlines()[0])
+    commands fmmpy runs in do-files:
+    """
+    lines = ["commands fmmpy runs in do-files:"]
+    for spec in COMMANDS.specs():
+        lines.append(f"  {spec.name:<11} {spec.summary}")
+        sub = {"estat": ESTAT, "estimates": ESTIMATES}.get(spec.name)
+        for s in sub.specs() if sub is not None else ():
+            lines.append(f"    {s.name:<9} {s.summary}")
+    return "\n".join(lines)
+
+
+def _exit_status(rc: int) -> int:
+    return rc if 0 < rc < 256 else 2
+
+
+def _execute(session: Session, data: str | None, action: Callable[[], None]) -> int:
+    """Load ``data`` (if given), run ``action``, report the error that stops it."""
+    try:
+        if data:
+            frame, label = load_file(Path(data))
+            session.set_data(frame, label, Path(data))
+        action()
+    except DoFileError as err:
+        print(err, file=sys.stderr)
+        if err.rc == 199:
+            print("(python -m fmmpy run --help lists the commands fmmpy's do-file runner "
+                  "knows)", file=sys.stderr)
+        return _exit_status(err.rc)
+    except StataError as err:
+        print(f"{err}\nr({err.rc});", file=sys.stderr)
+        return _exit_status(err.rc)
+    return 0
+
+
+def _parser(prog: str, usage: str | None, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, usage=usage, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=command_list())
+    parser.add_argument("--data", help="a .dta, .csv or .parquet file to load first")
+    parser.add_argument("--nolog", action="store_true", help="omit fmm's iteration logs")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m fmmpy`` and the ``fmmpy`` console script.
 
-    Returns the process exit status: 0 on success, 198 for a syntax error and 2 for
-    other fmmpy errors (Stata's return code 198 is "invalid syntax").
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        ``["run", "analysis.do"]`` to run a do-file, or commands followed by
+        ``--data file`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status (see the module docstring).
+
+    Examples
+    --------
+    >>> main(["webuse stamp", "nosuchcommand"])
+    . webuse stamp
+    (1872 Hidalgo stamp of Mexico)
+    <BLANKLINE>
+    . nosuchcommand
+    199
     """
-    parser = argparse.ArgumentParser(
-        prog="fmmpy",
-        description="Fit Stata fmm commands in Python and print Stata's output.")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:
+        parser = _parser("fmmpy run", None,
+                         "Run Stata do-files with fmmpy and print what Stata prints.")
+        parser.add_argument("dofiles", nargs="+", help="do-files to run, in order")
+        args = parser.parse_args(argv[1:])
+        session = Session(log=not args.nolog)
+
+        def run_files() -> None:
+            for path in args.dofiles:
+                session.run_file(path)
+                session.write("end of do-file")
+
+        return _execute(session, args.data, run_files)
+    parser = _parser("fmmpy", '%(prog)s run file.do | %(prog)s "command" ... [--data file]',
+                     "Run Stata commands with fmmpy and print what Stata prints.  "
+                     "'fmmpy run file.do' runs a do-file.")
     parser.add_argument("commands", nargs="+",
                         help='commands, e.g. "fmm 3: regress thickness" "estat lcprob"')
-    parser.add_argument("--data", required=True, help="a .dta, .csv or .parquet file")
-    parser.add_argument("--nolog", action="store_true", help="omit the iteration log")
     args = parser.parse_args(argv)
-    from .errors import FMMSyntaxError
-
-    try:
-        data = read_data(args.data)
-        _run(args.commands, data, log=not args.nolog)
-    except FMMSyntaxError as exc:
-        print(f"{exc}\nr(198);", file=sys.stderr)
-        return 198
-    except FMMError as exc:
-        print(f"{exc}", file=sys.stderr)
-        return 2
-    return 0
+    session = Session(log=not args.nolog)
+    return _execute(session, args.data,
+                    lambda: session.run("\n".join(args.commands), name="the command line"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,13 +17,14 @@ import pandas as pd
 
 from .errors import FMMDataError
 
-__all__ = ["load", "names"]
+__all__ = ["load", "names", "label"]
 
 _DATASETS = {
     "stamp": ("stamp.csv", "1872 Hidalgo stamp of Mexico (Izenman and Sommer 1988): "
               "485 thicknesses in mm, float32 as in Stata's stamp.dta"),
 }
 _FLOAT32 = {"stamp": ("thickness",)}
+_LABELS = {"stamp": "1872 Hidalgo stamp of Mexico"}
 
 
 def names() -> dict[str, str]:
@@ -35,6 +36,17 @@ def names() -> dict[str, str]:
     True
     """
     return {k: v[1] for k, v in _DATASETS.items()}
+
+
+def label(name: str) -> str | None:
+    """The dataset's label, as Stata's ``use`` prints it in parentheses.
+
+    Examples
+    --------
+    >>> label("stamp")
+    '1872 Hidalgo stamp of Mexico'
+    """
+    return _LABELS.get(name)
 
 
 def load(name: str) -> pd.DataFrame:

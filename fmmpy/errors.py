@@ -21,6 +21,7 @@ __all__ = [
     "FMMSyntaxError",
     "FMMDataError",
     "FMMConvergenceError",
+    "FMMDependencyError",
     "FMMWarning",
     "FMMConvergenceWarning",
     "FMMNotConcaveWarning",
@@ -93,6 +94,18 @@ class FMMConvergenceError(FMMError, RuntimeError):
     --------
     >>> str(FMMConvergenceError("initial values not feasible"))
     'initial values not feasible'
+    """
+
+
+class FMMDependencyError(FMMError, ImportError):
+    """An optional dependency is missing (matplotlib for plots); the message says
+    which ``pip install`` adds it.
+
+    Examples
+    --------
+    >>> err = FMMDependencyError("plots need matplotlib: pip install 'fmmpy[plot]'")
+    >>> isinstance(err, ImportError), isinstance(err, FMMError)
+    (True, True)
     """
 
 

@@ -55,6 +55,14 @@ class MarginsTable:
         Row-group label (the latent class name).
     frame : DataFrame
         Columns ``margin, se, ci_lower, ci_upper``, indexed by class.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+    >>> table = res.estat_lcprob()
+    >>> table.title, table.nobs
+    ('Latent class marginal probabilities', 485)
     """
 
     title: str
@@ -64,8 +72,28 @@ class MarginsTable:
     frame: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """The numbers as a DataFrame (a copy)."""
+        """The numbers as a DataFrame (a copy).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.estat_lcprob().to_frame().columns.tolist()
+        ['margin', 'se', 'ci_lower', 'ci_upper']
+        """
         return self.frame.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per class: ``class, margin, se, ci_lower, ci_upper``.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.estat_lcprob().tidy().round(4).iloc[0].tolist()
+        [1.0, 0.1943, 0.0221, 0.1546, 0.2413]
+        """
+        return self.frame.rename_axis("class").reset_index()
 
     def __str__(self) -> str:
         lines = header_lines(self.title, [("Number of obs", fmt_fc(self.nobs))])

@@ -248,7 +248,15 @@ class FMMResults:
 
     # -- display -----------------------------------------------------------------------------
     def summary(self, level: float | None = None) -> str:
-        """Stata's header and tables (without the iteration log)."""
+        """Stata's header and tables (without the iteration log).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> print(res.summary().splitlines()[1])
+        Log likelihood = 1484.7501
+        """
         return render_results(self, level)
 
     def __str__(self) -> str:
@@ -261,6 +269,36 @@ class FMMResults:
 
     def _repr_html_(self) -> str:
         return render_results_html(self)
+
+    def to_markdown(self, level: float | None = None, digits: int | None = None) -> str:
+        """The coefficient table as a Markdown table (numbers as Stata prints them, or
+        ``digits`` fixed decimals).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> print(res.to_markdown().splitlines()[3])
+        | 2       | Class      | _cons            |     -.4498023 |    .1240931 |  -3.62 |     0.000 |    -.6930204 |   -.2065842 |
+        """
+        from .display.export import to_markdown
+
+        return to_markdown(self, level, digits)
+
+    def to_latex(self, level: float | None = None, digits: int | None = None) -> str:
+        """The coefficient table as a LaTeX ``tabular`` with booktabs rules (numbers as
+        Stata prints them, or ``digits`` fixed decimals).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.to_latex(digits=3).splitlines()[6].split("&")[3].strip()
+        '0.076'
+        """
+        from .display.export import to_latex
+
+        return to_latex(self, level, digits)
 
     # -- postestimation ---------------------------------------------------------------------
     def estat_lcprob(self, level: float | None = None):
@@ -319,3 +357,22 @@ class FMMResults:
 
         return predict(self, statistic, marginal=marginal, class_=class_, outcome=outcome,
                        data=data, stub=stub)
+
+    def plot(self, kind: str = "density", **kwargs: Any):
+        """Plot the fit and return a matplotlib Figure (matplotlib is the ``plot``
+        extra): ``"density"`` (histogram of the outcome with the mixture density and
+        each class's weighted density), ``"posterior"`` (posterior class
+        probabilities against the outcome or ``x=``), ``"trajectory"``.  Keyword
+        arguments go to :mod:`fmmpy.plot`'s functions.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> fig = res.plot("density", bins=80)
+        >>> type(fig).__name__
+        'Figure'
+        """
+        from .plot import plot
+
+        return plot(self, kind, **kwargs)

@@ -20,11 +20,11 @@ import pandas as pd
 
 from ..errors import FMMDataError
 from ..parse.options import VarRef
-from ..parse.spec import EquationSpec, FMMSpec
+from ..parse.spec import EquationSpec, FMMSpec, InRange
 from ..parse.terms import RHS, Factor, Term
 
 __all__ = ["as_frame", "expand_names", "expand_rhs", "check_exists", "numeric_column",
-           "model_variables", "option_refs", "in_mask"]
+           "model_variables", "option_refs", "in_mask", "range_mask"]
 
 def as_frame(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
@@ -133,14 +133,26 @@ def option_refs(value: Any) -> list[str]:
 
 
 def in_mask(n: int, spec: FMMSpec) -> np.ndarray:
+    return range_mask(n, spec.in_range)
+
+
+def range_mask(n: int, in_range: InRange | None) -> np.ndarray:
+    """Rows selected by an ``in`` range (all rows for ``None``).
+
+    Examples
+    --------
+    >>> from fmmpy.parse import InRange
+    >>> range_mask(5, InRange(2, -1)).tolist()
+    [False, True, True, True, True]
+    """
     mask = np.ones(n, dtype=bool)
-    if spec.in_range is None:
+    if in_range is None:
         return mask
-    first, last = spec.in_range.first, spec.in_range.last
+    first, last = in_range.first, in_range.last
     lo = first - 1 if first > 0 else n + first
     hi = last if last > 0 else n + last + 1
     if lo < 0 or hi > n or lo >= hi:
-        raise FMMDataError(f"{spec.in_range}: observation numbers out of range (the data "
+        raise FMMDataError(f"{in_range}: observation numbers out of range (the data "
                            f"have {n} observations)")
     mask[:] = False
     mask[lo:hi] = True

@@ -8,7 +8,7 @@ Examples
 'fmm 3: regress thickness'
 """
 
-from .command import FMM_OPTIONS, parse_command, parse_fmm_option
+from .command import FMM_OPTIONS, log_switch, parse_command, parse_fmm_option
 from .expr import Expr, parse_expression
 from .spec import ComponentSpec, EquationSpec, FMMSettings, FMMSpec, InRange, StartValues, WeightSpec
 from .formula import parse_formula_rhs
@@ -17,6 +17,7 @@ from .terms import RHS, Factor, Term, parse_varlist
 __all__ = [
     "parse_command",
     "parse_fmm_option",
+    "log_switch",
     "parse_expression",
     "parse_varlist",
     "parse_formula_rhs",

@@ -49,7 +49,7 @@ from .spec import ComponentSpec, EquationSpec, FMMSpec, InRange, StartValues, We
 from .formula import parse_formula_rhs
 from .terms import RHS, VarGroup, extract_groups, parse_varlist
 
-__all__ = ["parse_command", "FMM_OPTIONS", "parse_fmm_option"]
+__all__ = ["parse_command", "FMM_OPTIONS", "parse_fmm_option", "log_switch"]
 
 _WEIGHTS = {
     "fweight": "fweight", "fw": "fweight", "frequency": "fweight",
@@ -193,6 +193,32 @@ def _match_fmm_options(raw: list[Any], command: str) -> tuple[tuple[str, Any], .
     items = match_options(converted, FMM_OPTIONS, command, context="with fmm")
     # nolog/log are display switches, not part of the model.
     return tuple((k, v) for k, v in items if k not in ("nolog", "log"))
+
+
+def log_switch(command: str) -> bool | None:
+    """The display switch among the command's fmm options: ``False`` for ``nolog``,
+    ``True`` for ``log``, ``None`` when neither is given (the last one typed wins).
+
+    Examples
+    --------
+    >>> log_switch("fmm 3, nolog: regress y"), log_switch("fmm 3: regress y")
+    (False, None)
+    """
+    text = command.rstrip()
+    m = re.match(r"\s*fmm\b", text)
+    pos = m.end() if m is not None else 0
+    colons = _scan_depth0(text, ":", pos)
+    prefix = text[pos:colons[0] if colons else len(text)]
+    comma = _scan_depth0(prefix, ",")
+    if not comma:
+        return None
+    value = None
+    switches = {s.name: s for s in FMM_OPTIONS if s.name in ("nolog", "log")}
+    for opt in split_options(prefix[comma[0] + 1:], pos + comma[0] + 1, command):
+        for name, schema in switches.items():
+            if schema.matches(opt.name):
+                value = name == "log"
+    return value
 
 
 # ---------------------------------------------------------------------------
