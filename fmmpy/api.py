@@ -18,8 +18,9 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from .constraints import apply_constraints
 from .design import build_design
-from .errors import FMMDataError
+from .errors import FMMDataError, FMMSyntaxError
 from .estimate.fit import estimate
 from .estimate.layout import ParamLayout, build_layout
 from .parse import parse_command, parse_fmm_option
@@ -52,7 +53,7 @@ def _merge_options(spec: FMMSpec, options: Mapping[str, Any]) -> FMMSpec:
 
 
 def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | None = None,
-        from_: Any = None, **options: Any) -> FMMResults:
+        from_: Any = None, constraints: Any = None, **options: Any) -> FMMResults:
     """Fit a finite mixture model written as a Stata ``fmm`` command.
 
     Parameters
@@ -70,6 +71,10 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     from_ : array-like, optional
         Starting values in the order of ``res.params`` (Stata's ``from()``); variances
         on their reported scale.
+    constraints : mapping, sequence or str, optional
+        Stata's ``constraints()``: fixed values ``{"2.Class:_cons": 0}``, equalities
+        ``[("1.Class:y:x", "2.Class:y:x")]`` or linear equations as text
+        ``["1.Class:y:x = 2.Class:y:x"]``; see :mod:`fmmpy.constraints`.
     **options
         Any ``fmm`` option, as in the command: ``vce="robust"``, ``level=90``,
         ``emopts="iterate(50)"``, ``noestimate=True``.
@@ -93,9 +98,14 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     (485, 1518.8484)
     """
     spec = _merge_options(parse_command(command), options)
+    if spec.option("constraints") is not None:
+        raise FMMSyntaxError("constraints() refers to Stata's numbered constraints; pass the "
+                             "constraints themselves as fmmpy.fmm(..., constraints=...), for "
+                             "example constraints={'2.Class:_cons': 0}")
     design = build_design(spec, data)
-    from_theta = None if from_ is None else _to_theta(from_, build_layout(design))
-    fit = estimate(design, echo=log, stream=stream, from_theta=from_theta)
+    layout = apply_constraints(build_layout(design), constraints)
+    from_theta = None if from_ is None else _to_theta(from_, layout)
+    fit = estimate(design, echo=log, stream=stream, from_theta=from_theta, layout=layout)
     return FMMResults(spec=spec, design=design, fit=fit, command=command)
 
 
