@@ -20,7 +20,7 @@ import pandas as pd
 
 from .constraints import apply_constraints
 from .design import build_design
-from .errors import FMMDataError, FMMSyntaxError
+from .errors import FMMDataError
 from .estimate.fit import estimate
 from .estimate.layout import ParamLayout, build_layout
 from .parse import parse_command, parse_fmm_option
@@ -98,10 +98,6 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     (485, 1518.8484)
     """
     spec = _merge_options(parse_command(command), options)
-    if spec.option("constraints") is not None:
-        raise FMMSyntaxError("constraints() refers to Stata's numbered constraints; pass the "
-                             "constraints themselves as fmmpy.fmm(..., constraints=...), for "
-                             "example constraints={'2.Class:_cons': 0}")
     design = build_design(spec, data)
     layout = apply_constraints(build_layout(design), constraints)
     from_theta = None if from_ is None else _to_theta(from_, layout)

@@ -98,8 +98,8 @@ def _substitute(text: str, names: Sequence[str]) -> tuple[str, dict[str, int]]:
     return "".join(out), placeholders
 
 
-def _linear(expr: Expr, placeholders: dict[str, int], ts: TokenStream, tok: Token
-            ) -> tuple[dict[int, float], float]:
+def _linear(expr: Expr, placeholders: dict[str, int], ts: TokenStream, tok: Token,
+            names: Sequence[str]) -> tuple[dict[int, float], float]:
     """The expression as ``(coefficients, constant)``; raises when not linear."""
     if isinstance(expr, Num):
         return {}, expr.value
@@ -109,19 +109,19 @@ def _linear(expr: Expr, placeholders: dict[str, int], ts: TokenStream, tok: Toke
         raise ts.error(f"{expr.name} is not a parameter name; see res.params.index for "
                        "the names", tok)
     if isinstance(expr, Unary) and expr.op == "-":
-        coefs, const = _linear(expr.operand, placeholders, ts, tok)
+        coefs, const = _linear(expr.operand, placeholders, ts, tok, names)
         return {i: -a for i, a in coefs.items()}, -const
     if isinstance(expr, Binary) and expr.op in ("+", "-"):
-        lc, lk = _linear(expr.left, placeholders, ts, tok)
-        rc, rk = _linear(expr.right, placeholders, ts, tok)
+        lc, lk = _linear(expr.left, placeholders, ts, tok, names)
+        rc, rk = _linear(expr.right, placeholders, ts, tok, names)
         sign = 1.0 if expr.op == "+" else -1.0
         out = dict(lc)
         for i, a in rc.items():
             out[i] = out.get(i, 0.0) + sign * a
         return out, lk + sign * rk
     if isinstance(expr, Binary) and expr.op in ("*", "/"):
-        lc, lk = _linear(expr.left, placeholders, ts, tok)
-        rc, rk = _linear(expr.right, placeholders, ts, tok)
+        lc, lk = _linear(expr.left, placeholders, ts, tok, names)
+        rc, rk = _linear(expr.right, placeholders, ts, tok, names)
         if expr.op == "/":
             if rc or rk == 0:
                 raise ts.error("only division by a nonzero number keeps a hypothesis linear",
@@ -131,7 +131,10 @@ def _linear(expr: Expr, placeholders: dict[str, int], ts: TokenStream, tok: Toke
             raise ts.error("products of parameters are not linear", tok)
         factor, (coefs, const) = (rk, (lc, lk)) if not rc else (lk, (rc, rk))
         return {i: a * factor for i, a in coefs.items()}, const * factor
-    raise ts.error(f"'{expr}' is not a linear expression in the parameters", tok)
+    shown = str(expr)
+    for tag, i in placeholders.items():
+        shown = shown.replace(tag, names[i])
+    raise ts.error(f"'{shown}' is not a linear expression in the parameters", tok)
 
 
 def parse_linear(text: str, names: Sequence[str]) -> list[LinearHypothesis]:
@@ -176,7 +179,7 @@ def parse_linear(text: str, names: Sequence[str]) -> list[LinearHypothesis]:
     while True:
         start = ts.peek()
         expr = parse_expression_tokens(ts)
-        coefs, const = _linear(expr, placeholders, ts, start)
+        coefs, const = _linear(expr, placeholders, ts, start, names)
         sides.append((coefs, const))
         if ts.at_end():
             break
