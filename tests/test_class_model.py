@@ -181,3 +181,32 @@ def test_zero_inflated_poisson_matches_statsmodels():
     se = np.concatenate([tidy.loc[[(2, "Class", "z"), (2, "Class", "_cons")], "se"],
                          tidy.loc[[(2, "y", "x"), (2, "y", "_cons")], "se"]])
     assert np.allclose(se, fit.bse, rtol=1e-3)
+
+
+def test_lclabel_and_level_reach_every_table(mixreg):
+    res = fmmpy.fmm("2, lcprob(z) level(90) lclabel(Group): regress y x", data=mixreg,
+                    log=False)
+    assert list(res.params.index[:2]) == ["2.Group:z", "2.Group:_cons"]
+    assert res.tidy()["equation"].iloc[0] == "Group"
+    head = "             | Coefficient  Std. err.      z    P>|z|     [90% conf. interval]"
+    text = res.summary().splitlines()
+    assert text.count(head) == 3 and "Group          : 2" in text and "2.Group      |" in text
+    for table in (res.estat_lcprob(), res.estat_lcmean(), res.estat_eform()):
+        assert "[90% conf. interval]" in str(table)
+    ci = res.conf_int().loc["2.Group:z"]
+    assert ci["upper"] - res.params["2.Group:z"] == pytest.approx(
+        stats.norm.ppf(0.95) * res.bse["2.Group:z"], rel=1e-12)
+
+
+def test_constraint_report_wraps_and_nocnsreport_hides_it(stamp):
+    res = fmmpy.fmm("3, lcinvariant(errvar) emopts(iterate(2)): regress thickness", data=stamp,
+                    log=False)
+    lines = res.summary().splitlines()
+    assert all(len(line) <= 78 for line in lines)
+    assert " ( 1)  1.Class:thickness:var(e.thickness) - 2.Class:thickness:var(e.thickness)" \
+        in lines
+    assert lines[lines.index(" ( 1)  1.Class:thickness:var(e.thickness) - "
+                             "2.Class:thickness:var(e.thickness)") + 1] == "       = 0"
+    quiet = fmmpy.fmm("3, lcinvariant(errvar) nocnsreport emopts(iterate(2)): regress "
+                      "thickness", data=stamp, log=False)
+    assert not any(line.startswith(" ( 1)") for line in quiet.summary().splitlines())
