@@ -81,7 +81,8 @@ def param_class(block: ParamBlock, term: str) -> str | None:
     """Stata's parameter class of one parameter, as ``lcinvariant()`` reads it:
     ``None`` for the class model, the block's own ``pclass`` when it sets one, else
     ``cons`` for an intercept, ``coef`` for a coefficient, ``errvar`` for an error
-    variance and ``scale`` for an ancillary parameter.
+    variance or covariance (kinds ``variance`` and ``cov``) and ``scale`` for an
+    ancillary parameter.
 
     Examples
     --------
@@ -95,7 +96,7 @@ def param_class(block: ParamBlock, term: str) -> str | None:
         return block.pclass
     if block.kind == "coef":
         return "cons" if term == "_cons" else "coef"
-    if block.kind == "variance":
+    if block.kind in ("variance", "cov"):  # error variances and covariances
         return "errvar"
     return "scale"
 
