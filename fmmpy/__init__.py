@@ -22,6 +22,7 @@ from .errors import (
     FMMWarning,
 )
 from .api import fmm
+from .hypotheses import lrtest
 from .parse import parse_command
 from .results import FMMResults
 from .stset import stset
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fmm",
+    "lrtest",
     "FMMResults",
     "datasets",
     "parse_command",

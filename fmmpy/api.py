@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from .constraints import apply_constraints
 from .design import build_design
 from .errors import FMMDataError
 from .estimate.fit import estimate
@@ -52,7 +53,7 @@ def _merge_options(spec: FMMSpec, options: Mapping[str, Any]) -> FMMSpec:
 
 
 def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | None = None,
-        from_: Any = None, **options: Any) -> FMMResults:
+        from_: Any = None, constraints: Any = None, **options: Any) -> FMMResults:
     """Fit a finite mixture model written as a Stata ``fmm`` command.
 
     Parameters
@@ -71,6 +72,10 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     from_ : array-like, optional
         Starting values in the order of ``res.params`` (Stata's ``from()``); variances
         on their reported scale.
+    constraints : mapping, sequence or str, optional
+        Stata's ``constraints()``: fixed values ``{"2.Class:_cons": 0}``, equalities
+        ``[("1.Class:y:x", "2.Class:y:x")]`` or linear equations as text
+        ``["1.Class:y:x = 2.Class:y:x"]``; see :mod:`fmmpy.constraints`.
     **options
         Any ``fmm`` option, as in the command: ``vce="robust"``, ``level=90``,
         ``emopts="iterate(50)"``, ``noestimate=True``.
@@ -95,9 +100,10 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     """
     spec = _merge_options(parse_command(command), options)
     design = build_design(spec, data)
-    from_theta = None if from_ is None else _to_theta(from_, build_layout(design))
+    layout = apply_constraints(build_layout(design), constraints)
+    from_theta = None if from_ is None else _to_theta(from_, layout)
     echo = log and log_switch(command) is not False
-    fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta)
+    fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta, layout=layout)
     return FMMResults(spec=spec, design=design, fit=fit, command=command)
 
 

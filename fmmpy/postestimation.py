@@ -171,8 +171,9 @@ def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
 # predict
 # ---------------------------------------------------------------------------
 
-_STATS = ("mu", "eta", "density", "distribution", "survival", "classpr", "classposteriorpr")
-_SYNONYMS = {"pr": "mu", "xb": "eta"}
+_STATS = ("mu", "eta", "density", "distribution", "survival", "classpr", "classposteriorpr",
+          "scores")
+_SYNONYMS = {"pr": "mu", "xb": "eta", "score": "scores"}
 
 
 def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
@@ -199,6 +200,11 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
         raise FMMSyntaxError(f"predict: class({class_}) out of range; the model has {k} classes")
     if marginal and class_ is not None:
         raise FMMSyntaxError("predict: options marginal and class() may not be combined")
+    if stat == "scores":
+        if marginal or class_ is not None or outcome is not None:
+            raise FMMSyntaxError("predict: scores takes no marginal, class() or outcome() "
+                                 "option; it gives one column per parameter")
+        return _scores(res, data, stub)
     design = res.design if data is None else res.design.for_prediction(data)
     model = MixtureModel(design, res.layout)
     theta = res.fit.theta
@@ -226,6 +232,34 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
         return out
     frame = pd.DataFrame(np.nan, index=index, columns=[f"{name}{j + 1}" for j in range(k)])
     frame.loc[design.index] = values
+    return frame
+
+
+def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> pd.DataFrame:
+    """Per-observation scores ``d ln L_i / d b`` for every parameter in ``res.params``
+    (unweighted, as Stata's ``predict, scores``); variances are differentiated on the
+    reported scale.  Columns are the parameter names, or ``stub1, stub2, ...``."""
+    names = list(res.layout.names)
+    columns = names if stub is None else [f"{stub}{i + 1}" for i in range(len(names))]
+    if data is None:
+        design = res.design
+        index = design.data_index
+    else:
+        depvars = sorted({v for cd in res.design.classes for ed in cd.equations
+                          for v in ed.depvars})
+        index = data.index
+        complete = data[depvars].notna().all(axis=1) if depvars else slice(None)
+        design = res.design.for_prediction(data.loc[complete])
+    model = MixtureModel(design, res.layout)
+    theta = res.fit.theta
+    with np.errstate(all="ignore"):
+        _, U = model.derivatives(theta, order=1, scores=True)
+    if U is None:
+        raise FMMDataError("predict scores: the log likelihood cannot be evaluated on these "
+                           "data")
+    U = np.where(res.layout.log_scale, U / np.exp(theta), U)
+    frame = pd.DataFrame(np.nan, index=index, columns=columns)
+    frame.loc[design.index] = U
     return frame
 
 

@@ -30,7 +30,7 @@ from .design import Design
 from .display.results_text import render_results, render_results_html
 from .estimate.fit import FitResult
 from .estimate.layout import ParamBlock, ParamLayout
-from .estimate.vce import vce_title
+from .estimate.vce import ll_caption, vce_title
 from .parse.spec import FMMSpec
 
 __all__ = ["FMMResults"]
@@ -108,6 +108,11 @@ class FMMResults:
         return vce_title(self.vce, self.design.weight_kind)
 
     @property
+    def ll_caption(self) -> str:
+        """``Log likelihood``, or ``Log pseudolikelihood`` under a sandwich variance."""
+        return ll_caption(self.vce, self.design.weight_kind)
+
+    @property
     def n_clusters(self) -> int:
         c = self.design.cluster
         return 0 if c is None else int(c.max()) + 1
@@ -122,10 +127,23 @@ class FMMResults:
         """The iteration log as Stata printed it."""
         return "\n".join(self.fit.log)
 
+    @cached_property
+    def rank(self) -> int:
+        """Rank of the variance matrix (Stata's ``e(rank)``): the number of free
+        parameters less those whose variance cannot be computed."""
+        V = np.where(self.fit.unidentified[:, None] | self.fit.unidentified[None, :], 0.0,
+                     self.fit.vcov)
+        d = np.sqrt(np.clip(np.diag(V), 0.0, None))
+        keep = d > 0
+        if not keep.any():
+            return 0
+        C = V[np.ix_(keep, keep)] / np.outer(d[keep], d[keep])
+        return int(np.linalg.matrix_rank(C, tol=1e-9 * max(C.shape[0], 1)))
+
     @property
     def df_model(self) -> int:
-        """Number of free parameters (Stata's ``df`` in ``estat ic``)."""
-        return self.layout.n_free
+        """Number of estimated parameters: Stata's ``df`` in ``estat ic``, ``e(rank)``."""
+        return self.rank
 
     @property
     def aic(self) -> float:
@@ -138,11 +156,7 @@ class FMMResults:
     # -- parameters in the reported metric -------------------------------------------------
     @cached_property
     def _exp_mask(self) -> np.ndarray:
-        mask = np.zeros(self.layout.n_params, dtype=bool)
-        for b in self.layout.blocks:
-            if b.kind == "variance":
-                mask[b.slice] = True
-        return mask
+        return self.layout.log_scale
 
     @cached_property
     def params(self) -> pd.Series:
@@ -175,7 +189,7 @@ class FMMResults:
         """``coef / se``; missing for variances, as Stata shows none."""
         with np.errstate(divide="ignore", invalid="ignore"):
             z = self.params.to_numpy() / self.bse.to_numpy()
-        z = np.where(self._exp_mask, np.nan, z)
+        z = np.where(self._exp_mask | self.layout.fixed, np.nan, z)
         return pd.Series(z, index=self.params.index, name="z")
 
     @cached_property
@@ -207,9 +221,10 @@ class FMMResults:
         theta = self.fit.theta
         with np.errstate(invalid="ignore"):
             se_theta = np.sqrt(np.diag(self.fit.vcov))
-        se_theta = np.where(self.fit.unidentified, np.nan, se_theta)
-        lo = np.where(self._exp_mask, np.exp(theta - z * se_theta), theta - z * se_theta)
-        hi = np.where(self._exp_mask, np.exp(theta + z * se_theta), theta + z * se_theta)
+        se_theta = np.where(self.fit.unidentified | self.layout.fixed, np.nan, se_theta)
+        with np.errstate(over="ignore"):
+            lo = np.where(self._exp_mask, np.exp(theta - z * se_theta), theta - z * se_theta)
+            hi = np.where(self._exp_mask, np.exp(theta + z * se_theta), theta + z * se_theta)
         return pd.DataFrame({"lower": lo, "upper": hi}, index=self.params.index)
 
     def _param_name(self, block: ParamBlock, term: str) -> str:
@@ -316,6 +331,82 @@ class FMMResults:
 
         return estat_lcprob(self, level)
 
+    def estat_lcmean(self, level: float | None = None):
+        """Latent class marginal means with delta-method standard errors (Stata's
+        ``estat lcmean``); see :func:`fmmpy.estat.estat_lcmean`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.estat_lcmean().to_frame().index.tolist()
+        [(1, 'thickness'), (2, 'thickness')]
+        """
+        from .estat import estat_lcmean
+
+        return estat_lcmean(self, level)
+
+    def estat_ic(self):
+        """Stata's ``estat ic``: N, ll, df, AIC, BIC; see :func:`fmmpy.estat.estat_ic`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.estat_ic().df
+        5
+        """
+        from .estat import estat_ic
+
+        return estat_ic(self)
+
+    def estat_eform(self, equations: str | list[str] | None = None, level: float | None = None):
+        """Exponentiated coefficients (Stata's ``estat eform``); see
+        :func:`fmmpy.estat.estat_eform`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.estat_eform("thickness").to_frame()["term"].tolist()
+        ['_cons', '_cons']
+        """
+        from .estat import estat_eform
+
+        return estat_eform(self, equations, level)
+
+    def test(self, *hypotheses: str):
+        """Wald test of linear hypotheses (Stata's ``test``), e.g.
+        ``res.test("2.Class:y:x = 3.Class:y:x")``; see :func:`fmmpy.hypotheses.wald_test`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.test("1.Class:thickness:_cons = 2.Class:thickness:_cons").df
+        1
+        """
+        from .hypotheses import wald_test
+
+        return wald_test(self, *hypotheses)
+
+    def lrtest(self, other: "FMMResults", *, names: tuple[str, str] = ("A", "B"),
+               force: bool = False):
+        """Likelihood-ratio test against another fit; see :func:`fmmpy.hypotheses.lrtest`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> df = fmmpy.datasets.load("stamp")
+        >>> a = fmmpy.fmm("2: regress thickness", data=df, log=False)
+        >>> b = fmmpy.fmm("2, lcinvariant(errvar): regress thickness", data=df, log=False)
+        >>> a.lrtest(b).df
+        1
+        """
+        from .hypotheses import lrtest
+
+        return lrtest(self, other, names=names, force=force)
+
     def predict(self, statistic: str = "mu", *, marginal: bool = False,
                 class_: int | None = None, outcome: str | None = None,
                 data: pd.DataFrame | None = None, stub: str | None = None):
@@ -326,7 +417,8 @@ class FMMResults:
         statistic : str
             ``mu`` (default; ``pr`` is a synonym), ``eta``, ``density``,
             ``distribution``, ``survival`` (survival models), ``classpr``,
-            ``classposteriorpr``.
+            ``classposteriorpr``, ``scores`` (the derivative of each observation's log
+            likelihood with respect to every parameter, one column per parameter).
         marginal : bool
             For ``mu``, ``density``, ``distribution``, ``survival``: the mixture over
             classes, ``sum_j pi_j stat_j``.

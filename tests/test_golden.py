@@ -15,10 +15,10 @@ regenerate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(regenerate)
 
 
-@pytest.mark.parametrize("name,command", sorted(regenerate.CASES.items()))
-def test_printed_output_matches_golden_file(name, command):
+@pytest.mark.parametrize("name,case", sorted(regenerate.CASES.items()))
+def test_printed_output_matches_golden_file(name, case):
     expected = (GOLDEN / name).read_text()
-    assert regenerate.render(command) == expected
+    assert regenerate.render(case) == expected
 
 
 def test_tables_are_78_columns(fit_regress3):

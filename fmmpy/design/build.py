@@ -215,11 +215,8 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
         raise FMMDataError("the data have duplicate column names")
     settings = spec.settings
     predicting = reference is not None
-    k = spec.nclasses
     comps = spec.class_components
-    base = settings.lcbase - 1
-    if not 0 <= base < k:
-        raise FMMSyntaxError(f"lcbase({settings.lcbase}) out of range: the model has {k} classes")
+    base = _base_class(spec)
 
     # Expand wildcards and collect variables.
     expanded: dict[EquationSpec, RHS] = {}
@@ -228,8 +225,9 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             if eq not in expanded:
                 expanded[eq] = expand_rhs(eq.rhs, columns, eq.depvars)
     lcprob_rhs: list[RHS | None] = []
+    in_components = spec.hybrid and any(c.lcprob is not None for c in comps)
     for j, comp in enumerate(comps):
-        rhs = comp.lcprob if spec.hybrid else settings.lcprob
+        rhs = comp.lcprob if in_components else settings.lcprob
         lcprob_rhs.append(None if (rhs is None or j == base) else expand_rhs(rhs, columns))
     families: dict[EquationSpec, Family] = {}
     designs: dict[EquationSpec, dict[str, RHS]] = {}
@@ -358,7 +356,9 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
         classes.append(ClassDesign(eqs, Z, znames, zb))
 
     w = weights[rows]
-    nobs = int(round(w.sum())) if weight_kind == "fweight" else int(rows.size)
+    # Frequency and importance weights count as that many observations (Stata treats
+    # iweights computationally as fweights that need not be integers).
+    nobs = int(round(w.sum())) if weight_kind in ("fweight", "iweight") else int(rows.size)
     return Design(spec=spec, settings=settings, classes=tuple(classes), index=sample.index,
                   data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
                   weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
@@ -377,6 +377,32 @@ def _nullable(families: Mapping[EquationSpec, Family],
         for rhs in designs[eq].values():          # covariates must always be complete
             strict |= set(rhs.variables())
     return offered - strict
+
+
+def _base_class(spec: FMMSpec) -> int:
+    """The 0-based base class: ``lcbase(#)``; in the hybrid syntax without it, the first
+    component without ``lcprob()`` (the first when all have it), as Stata chooses.
+
+    Raises
+    ------
+    FMMSyntaxError
+        ``lcbase()`` out of range, or ``lcprob()`` given both before the colon and in
+        components.
+    """
+    k = spec.nclasses
+    comps = spec.class_components
+    in_components = spec.hybrid and any(c.lcprob is not None for c in comps)
+    if in_components and spec.option("lcprob") is not None:
+        raise FMMSyntaxError("lcprob() may not be specified before the colon when it is "
+                             "specified inside components")
+    lcbase = spec.option("lcbase")
+    if lcbase is None:
+        if in_components:
+            return next((j for j, c in enumerate(comps) if c.lcprob is None), 0)
+        return 0
+    if not 1 <= lcbase <= k:
+        raise FMMSyntaxError(f"lcbase({lcbase}) out of range: the model has {k} classes")
+    return lcbase - 1
 
 
 def _note_omitted(builder: MatrixBuilder, notes: list[str]) -> None:

@@ -12,21 +12,40 @@ Finite mixture model                                       Number of obs = 485
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 from .format import fmt_fc, fmt_g
-from .tables import TableRow, header_lines, render_html_table, render_table
+from .tables import WIDTH, TableRow, header_lines, render_html_table, render_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import FMMResults
 
-__all__ = ["render_results", "render_results_html", "class_rows", "outcome_rows"]
+__all__ = ["render_results", "render_results_html", "class_rows", "outcome_rows",
+           "constraint_lines"]
+
+
+def constraint_lines(constraints: tuple[str, ...] | list[str]) -> list[str]:
+    """Stata's constraint report: `` ( 1)  a - b = 0`` per constraint.
+
+    Examples
+    --------
+    >>> constraint_lines(["2.Class:_cons = 0"])
+    [' ( 1)  2.Class:_cons = 0']
+    """
+    out: list[str] = []
+    for i, text in enumerate(constraints, start=1):
+        lines = textwrap.wrap(text, WIDTH - 7, break_long_words=False, break_on_hyphens=False)
+        out.append(f" ({i:>2})  {lines[0]}")
+        out.extend(" " * 7 + more for more in lines[1:])
+    return out
 
 
 def _term_rows(res: "FMMResults", block, frame) -> list[TableRow]:
     """Rows of a coefficient block, grouping factor-variable levels under a header."""
     rows: list[TableRow] = []
     current_group: str | None = None
+    fixed = _fixed_names(res)
     for term in block.terms:
         name = res._param_name(block, term)
         r = frame.loc[name]
@@ -34,9 +53,17 @@ def _term_rows(res: "FMMResults", block, frame) -> list[TableRow]:
         if group is not None and group != current_group:
             rows.append(TableRow("group", group))
         current_group = group
+        if name in fixed:
+            rows.append(TableRow("constrained", label, r.coef))
+            continue
         rows.append(TableRow("coef", label, r.coef, r.se, r.z, r.pvalue, r.ci_lower,
                              r.ci_upper))
     return rows
+
+
+def _fixed_names(res: "FMMResults") -> set[str]:
+    """Names of the parameters fixed by constraints."""
+    return {n for n, f in zip(res.layout.names, res.layout.fixed) if f}
 
 
 def _split_factor(term: str) -> tuple[str | None, str]:
@@ -90,6 +117,9 @@ def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], li
             if block.kind == "variance":
                 name = res._param_name(block, block.terms[0])
                 r = frame.loc[name]
+                if name in _fixed_names(res):
+                    rows.append(TableRow("constrained_variance", block.terms[0], r.coef))
+                    continue
                 rows.append(TableRow("variance", block.terms[0], r.coef, r.se, math.nan,
                                      math.nan, r.ci_lower, r.ci_upper))
             elif block.kind == "cov":
@@ -110,13 +140,16 @@ def render_results(res: "FMMResults", level: float | None = None) -> str:
     if not settings.noheader:
         right = [("Number of obs", fmt_fc(res.nobs))]
         out.extend(header_lines("Finite mixture model", right,
-                                [f"Log likelihood = {fmt_g(res.llf, 10)}"]))
-        if res.vce[0] == "cluster":
-            out.append(f"{'':30}(Std. err. adjusted for {fmt_fc(res.n_clusters)} clusters "
-                       f"in {res.vce[1]})")
+                                [f"{res.ll_caption} = {fmt_g(res.llf, 10)}"]))
         out.append("")
+        if res.vce[0] == "cluster":
+            note = (f"(Std. err. adjusted for {fmt_fc(res.n_clusters)} clusters in "
+                    f"{res.vce[1]})")
+            out.append(note.rjust(WIDTH))
     if settings.notable:
         return "\n".join(out).rstrip("\n")
+    if not settings.nocnsreport:
+        out.extend(constraint_lines(res.layout.constraint_text))
     vtitle = res.vce_title
     if res.layout.k > 1:
         out.extend(render_table(class_rows(res, level), level, vtitle))
@@ -127,8 +160,6 @@ def render_results(res: "FMMResults", level: float | None = None) -> str:
         out.append("")
         out.extend(render_table(rows, level, vtitle))
         out.append("")
-    for note in res.layout.constraint_text:
-        out.append(f" ( {note} )")
     for note in res.design.notes:
         out.append(note)
     for note in res.warnings:

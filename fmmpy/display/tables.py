@@ -31,6 +31,7 @@ __all__ = [
     "variance_row",
     "header_row",
     "base_row",
+    "constrained_row",
     "rule",
     "table_head",
     "header_lines",
@@ -55,8 +56,10 @@ def rule(kind: str = "top", width: int = WIDTH) -> str:
     return "-" * 13 + "+" + "-" * (width - 14)
 
 
-def table_head(level: float, vce_title: str | None = None) -> list[str]:
-    """The column headings of a coefficient table."""
+def table_head(level: float, vce_title: str | None = None, coef_title: str = "Coefficient"
+               ) -> list[str]:
+    """The column headings of a coefficient table (``coef_title``: ``exp(b)`` for
+    ``estat eform``)."""
     lvl = stata_level(level)
     ci = f"[{lvl}% conf. interval]"
     lines = [rule("top")]
@@ -64,7 +67,9 @@ def table_head(level: float, vce_title: str | None = None) -> list[str]:
     if vce_title:
         lines.append(f"{'':13}|{'':14}{vce_title:^9}".rstrip())
         se = "std. err."
-    lines.append(f"{'':13}| Coefficient  {se}      z    P>|z|     {ci:>20}".rstrip())
+    # "Coefficient" overhangs the numbers by one column; other titles end with them.
+    title = " Coefficient" if coef_title == "Coefficient" else f"{coef_title:>11} "
+    lines.append(f"{'':13}|{title}  {se}      z    P>|z|     {ci:>20}".rstrip())
     lines.append(rule("mid"))
     return lines
 
@@ -83,6 +88,18 @@ def coef_row(label: str, coef: float, se: float, z: float, p: float, lo: float, 
 def variance_row(label: str, value: float, se: float, lo: float, hi: float) -> str:
     """A variance-type row: no z and no p-value; the label fills 13 columns."""
     return f"{abbrev(label, 13):>13}|{_g(value):>11}{_g(se):>11}{'':17}{_g(lo):>13}{_g(hi):>12}"
+
+
+def constrained_row(label: str, value: float, variance: bool = False) -> str:
+    """A parameter fixed by a constraint: its value and ``(constrained)``.
+
+    Examples
+    --------
+    >>> constrained_row("_cons", 0.0)
+    '       _cons |          0  (constrained)'
+    """
+    head = f"{abbrev(label, 13):>13}|" if variance else f"{abbrev(label, 12):>12} |"
+    return f"{head}{_g(value):>11}  (constrained)"
 
 
 def header_row(label: str) -> str:
@@ -127,7 +144,8 @@ class TableRow:
     """One row of a rendered table.
 
     ``kind`` is ``coef``, ``variance``, ``header`` (an equation name, left-aligned),
-    ``group`` (a factor variable above its levels, right-aligned), ``base`` or ``rule``.
+    ``group`` (a factor variable above its levels, right-aligned), ``base``, ``rule``,
+    or ``constrained`` / ``constrained_variance`` (a parameter fixed by a constraint).
     """
 
     kind: str
@@ -140,10 +158,10 @@ class TableRow:
     hi: float = math.nan
 
 
-def render_table(rows: Sequence[TableRow], level: float, vce_title: str | None = None
-                 ) -> list[str]:
+def render_table(rows: Sequence[TableRow], level: float, vce_title: str | None = None,
+                 coef_title: str = "Coefficient") -> list[str]:
     """A full coefficient table from rows."""
-    out = table_head(level, vce_title)
+    out = table_head(level, vce_title, coef_title)
     for r in rows:
         if r.kind == "rule":
             out.append(rule("mid"))
@@ -155,6 +173,8 @@ def render_table(rows: Sequence[TableRow], level: float, vce_title: str | None =
             out.append(base_row(r.label))
         elif r.kind == "variance":
             out.append(variance_row(r.label, r.coef, r.se, r.lo, r.hi))
+        elif r.kind.startswith("constrained"):
+            out.append(constrained_row(r.label, r.coef, r.kind == "constrained_variance"))
         else:
             out.append(coef_row(r.label, r.coef, r.se, r.z, r.p, r.lo, r.hi))
     out.append(rule("top"))
@@ -176,6 +196,9 @@ def render_html_table(rows: Sequence[TableRow], level: float, caption: str = "")
         elif r.kind == "base":
             body.append(f"<tr><th style='text-align:left'>{label}</th>"
                         "<td colspan='6'>(base outcome)</td></tr>")
+        elif r.kind.startswith("constrained"):
+            body.append(f"<tr><th style='text-align:right'>{label}</th><td>{_g(r.coef)}</td>"
+                        "<td colspan='5'>(constrained)</td></tr>")
         else:
             zs = "" if r.kind == "variance" else fmt_f(r.z, 0, 2).strip()
             ps = "" if r.kind == "variance" else fmt_f(r.p, 0, 3).strip()

@@ -28,7 +28,7 @@ from .log import IterationLog
 from .ml import newton_raphson
 from .model import MixtureModel
 from .start import start_values
-from .vce import VCE_ESTIMATORS, VCEInputs
+from .vce import VCE_ESTIMATORS, VCEInputs, ll_caption
 
 __all__ = ["estimate", "FitResult"]
 
@@ -107,7 +107,8 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
     result = newton_raphson(fun, layout.to_phi(theta0), iterate=settings.iterate,
                             tolerance=settings.tolerance, ltolerance=settings.ltolerance,
                             nrtolerance=settings.nrtolerance,
-                            nonrtolerance=settings.nonrtolerance, log=log)
+                            nonrtolerance=settings.nonrtolerance, log=log,
+                            caption=ll_caption(vce, design.weight_kind))
     theta = layout.to_theta(result.x)
     if not result.converged:
         msg = "convergence not achieved"

@@ -5,7 +5,10 @@ of every non-base class, then for each class its equations' blocks (coefficients
 then ancillary parameters on their estimation scale: log variance, log sigma...).
 Linear constraints map a vector of free parameters ``phi`` to ``theta``:
 ``theta = T @ phi + c`` (identity without constraints).  Estimation works on
-``phi``; names, display and predictions read ``theta``.
+``phi``; names, display and predictions read ``theta``.  ``lcinvariant()`` is
+applied here, once for every family: each outcome parameter has Stata's parameter
+class (``cons``, ``coef``, ``errvar``, ``scale``; see :func:`param_class`) and the
+parameters of the requested classes are set equal across the latent classes.
 
 Examples
 --------
@@ -28,7 +31,10 @@ import numpy as np
 from ..design import Design
 from ..errors import FMMSyntaxError
 
-__all__ = ["ParamBlock", "ParamLayout", "build_layout"]
+__all__ = ["ParamBlock", "ParamLayout", "build_layout", "param_class", "PCLASSES"]
+
+#: The parameter classes of ``lcinvariant()``; ``all`` means every one of them.
+PCLASSES: tuple[str, ...] = ("cons", "coef", "errvar", "scale")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class ParamBlock:
     terms : tuple of str
     start : int
         Offset in ``theta``.
+    pclass : str or None
+        The family block's explicit parameter class (see :func:`param_class`).
     """
 
     cls: int
@@ -58,6 +66,7 @@ class ParamBlock:
     kind: str
     terms: tuple[str, ...]
     start: int
+    pclass: str | None = None
 
     @property
     def stop(self) -> int:
@@ -66,6 +75,30 @@ class ParamBlock:
     @property
     def slice(self) -> slice:
         return slice(self.start, self.stop)
+
+
+def param_class(block: ParamBlock, term: str) -> str | None:
+    """Stata's parameter class of one parameter, as ``lcinvariant()`` reads it:
+    ``None`` for the class model, the block's own ``pclass`` when it sets one, else
+    ``cons`` for an intercept, ``coef`` for a coefficient, ``errvar`` for an error
+    variance or covariance (kinds ``variance`` and ``cov``) and ``scale`` for an
+    ancillary parameter.
+
+    Examples
+    --------
+    >>> b = ParamBlock(0, 0, 0, "y", "coef", ("x", "_cons"), 1)
+    >>> param_class(b, "x"), param_class(b, "_cons")
+    ('coef', 'cons')
+    """
+    if block.kind == "class":
+        return None
+    if block.pclass is not None:
+        return block.pclass
+    if block.kind == "coef":
+        return "cons" if term == "_cons" else "coef"
+    if block.kind in ("variance", "cov"):  # error variances and covariances
+        return "errvar"
+    return "scale"
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +114,8 @@ class ParamLayout:
     T, c : ndarray
         ``theta = T @ phi + c``.
     constraint_text : tuple of str
-        Human-readable constraints, for the table footer.
+        The constraints as Stata lists them above the table (``a - b = 0``), in the
+        reported metric.
     """
 
     blocks: tuple[ParamBlock, ...]
@@ -91,6 +125,9 @@ class ParamLayout:
     T: np.ndarray
     c: np.ndarray
     constraint_text: tuple[str, ...] = field(default=())
+    fixed_values: tuple[tuple[int, float], ...] = field(default=())
+    equal_pairs: tuple[tuple[int, int], ...] = field(default=())
+    linear_rows: tuple[tuple[tuple[tuple[int, float], ...], float], ...] = field(default=())
 
     @property
     def n_params(self) -> int:
@@ -102,7 +139,27 @@ class ParamLayout:
 
     @property
     def constrained(self) -> bool:
-        return bool(self.constraint_text)
+        """Whether any constraint applies (``T`` is not the identity)."""
+        return bool(self.fixed_values or self.equal_pairs or self.linear_rows)
+
+    @property
+    def fixed(self) -> np.ndarray:
+        """Mask of parameters fixed at a value by the constraints."""
+        return ~np.any(self.T != 0.0, axis=1)
+
+    @property
+    def log_scale(self) -> np.ndarray:
+        """Mask of parameters estimated on the log scale and reported exponentiated
+        (variances)."""
+        mask = np.zeros(self.n_params, dtype=bool)
+        for b in self.blocks:
+            if b.kind == "variance":
+                mask[b.slice] = True
+        return mask
+
+    def pclasses(self) -> list[str | None]:
+        """The parameter class of every parameter (:func:`param_class`)."""
+        return [param_class(b, t) for b in self.blocks for t in b.terms]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -163,17 +220,59 @@ class ParamLayout:
     def with_constraints(self, fixed: Mapping[int, float] | None = None,
                          equal: Sequence[tuple[int, int]] = (),
                          text: Sequence[str] = ()) -> "ParamLayout":
-        """A layout with parameters fixed at values and/or set equal to each other.
+        """A layout with parameters fixed at values and/or set equal to each other,
+        on top of the constraints it already has.
 
         Parameters
         ----------
         fixed : mapping of int to float
-            ``theta[i] = value``.
+            ``theta[i] = value`` (on the estimation scale: log variances).
         equal : sequence of (int, int)
             ``theta[i] = theta[j]``.
         text : sequence of str
-            Descriptions shown under the table.
+            The constraints as listed above the table.
+
+        Raises
+        ------
+        FMMSyntaxError
+            When a parameter would be fixed at two values.
+
+        Examples
+        --------
+        >>> lay = ParamLayout((), 1, 0, "Class", np.eye(3), np.zeros(3))
+        >>> new = lay.with_constraints({2: 0.5}, [(0, 1)])
+        >>> new.n_free, new.to_theta(np.array([4.0])).tolist()
+        (1, [4.0, 4.0, 0.5])
         """
+        return replace(self, fixed_values=self.fixed_values + tuple((fixed or {}).items()),
+                       equal_pairs=self.equal_pairs + tuple(equal),
+                       constraint_text=self.constraint_text + tuple(text))._rebuilt()
+
+    def with_linear(self, rows: Sequence[tuple[Mapping[int, float], float]],
+                    text: Sequence[str] = ()) -> "ParamLayout":
+        """A layout with general linear constraints ``sum_i a_i theta_i = r`` on top
+        of the constraints it already has.
+
+        Raises
+        ------
+        FMMSyntaxError
+            When the constraints contradict each other.
+
+        Examples
+        --------
+        >>> lay = ParamLayout((), 1, 0, "Class", np.eye(3), np.zeros(3))
+        >>> new = lay.with_linear([({0: 1.0, 1: 1.0}, 1.0)], ["a + b = 1"])
+        >>> new.n_free, round(float(new.to_theta(np.zeros(new.n_free))[:2].sum()), 12)
+        (2, 1.0)
+        """
+        frozen = tuple((tuple(sorted(coefs.items())), float(rhs)) for coefs, rhs in rows)
+        return replace(self, linear_rows=self.linear_rows + frozen,
+                       constraint_text=self.constraint_text + tuple(text))._rebuilt()
+
+    def _rebuilt(self) -> "ParamLayout":
+        """``T`` and ``c`` from every constraint: fixed values and equalities by
+        merging parameters (``T`` stays a 0/1 matrix), then general linear rows in
+        the null space of what remains."""
         p = self.n_params
         parent = list(range(p))
 
@@ -183,19 +282,18 @@ class ParamLayout:
                 i = parent[i]
             return i
 
-        for i, j in equal:
+        for i, j in self.equal_pairs:
             ri, rj = find(i), find(j)
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
-        fixed = dict(fixed or {})
         roots: dict[int, float] = {}
-        for i, v in fixed.items():
+        for i, v in self.fixed_values:
             r = find(i)
-            if r in roots and roots[r] != v:
+            if r in roots and not np.isclose(roots[r], v, rtol=1e-12, atol=0.0):
                 raise FMMSyntaxError("constraints conflict: a parameter is fixed at two values")
             roots[r] = v
         free_roots = sorted({find(i) for i in range(p)} - set(roots))
-        col = {r: c for c, r in enumerate(free_roots)}
+        col = {r: k for k, r in enumerate(free_roots)}
         T = np.zeros((p, len(free_roots)))
         c = np.zeros(p)
         for i in range(p):
@@ -204,11 +302,76 @@ class ParamLayout:
                 c[i] = roots[r]
             else:
                 T[i, col[r]] = 1.0
-        return replace(self, T=T, c=c, constraint_text=tuple(self.constraint_text) + tuple(text))
+        if self.linear_rows:
+            R = np.zeros((len(self.linear_rows), p))
+            rhs = np.zeros(len(self.linear_rows))
+            for k, (coefs, value) in enumerate(self.linear_rows):
+                for j, a in coefs:
+                    R[k, j] += a
+                rhs[k] = value
+            A, b = R @ T, rhs - R @ c
+            phi0 = np.linalg.lstsq(A, b, rcond=None)[0]
+            if not np.allclose(A @ phi0, b, atol=1e-9 * (1.0 + np.abs(b).max())):
+                raise FMMSyntaxError("constraints conflict: no parameter values satisfy them all")
+            _, sv, Vt = np.linalg.svd(A)
+            tol = max(A.shape) * np.finfo(float).eps * (sv[0] if sv.size else 0.0) * 100
+            N = Vt[int(np.sum(sv > tol)):].T
+            c = T @ phi0 + c
+            T = T @ N
+            T[np.abs(T) < 1e-12] = 0.0
+        return replace(self, T=T, c=c)
+
+    def with_lcinvariant(self, pclasses: Sequence[str]) -> "ParamLayout":
+        """Set the parameters of the given classes (``cons``, ``coef``, ``errvar``,
+        ``scale``, ``all``, ``none``) equal across the latent classes.
+
+        A parameter is the same across classes when its equation, kind and term
+        agree (``1.Class:y:x`` and ``2.Class:y:x``).  Each group is tied to its
+        first class's parameter, and the constraints are listed as Stata lists
+        them: ``1.Class:y:x - 2.Class:y:x = 0``.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> from fmmpy.parse import parse_command
+        >>> from fmmpy.design import build_design
+        >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+        >>> lay = build_layout(d, lcinvariant=False).with_lcinvariant(["errvar"])
+        >>> lay.n_free, lay.constraint_text
+        (4, ('1.Class:thickness:var(e.thickness) - 2.Class:thickness:var(e.thickness) = 0',))
+        """
+        if "none" in pclasses and len(set(pclasses)) > 1:
+            raise FMMSyntaxError("lcinvariant(none) may not be combined with other classes")
+        wanted: set[str] = set()
+        for p in pclasses:
+            if p == "none":
+                continue
+            if p != "all" and p not in PCLASSES:
+                raise FMMSyntaxError(f"lcinvariant({p}) not allowed; expected cons, coef, "
+                                     "errvar, scale, all or none")
+            wanted |= set(PCLASSES) if p == "all" else {p}
+        if not wanted:
+            return self
+        names = self.names
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        pos = 0
+        for b in self.blocks:
+            for t in b.terms:
+                if param_class(b, t) in wanted:
+                    groups.setdefault((b.equation, b.kind, t), []).append(pos)
+                pos += 1
+        pairs: list[tuple[int, int]] = []
+        text: list[str] = []
+        for members in groups.values():
+            for other in members[1:]:
+                pairs.append((members[0], other))
+                text.append(f"{names[members[0]]} - {names[other]} = 0")
+        return self.with_constraints(equal=pairs, text=text) if pairs else self
 
 
-def build_layout(design: Design) -> ParamLayout:
-    """The layout of a design: class model first, then each class's equations.
+def build_layout(design: Design, lcinvariant: bool = True) -> ParamLayout:
+    """The layout of a design: class model first, then each class's equations, with
+    the design's ``lcinvariant()`` constraints (unless ``lcinvariant=False``).
 
     Examples
     --------
@@ -230,6 +393,9 @@ def build_layout(design: Design) -> ParamLayout:
         for e, ed in enumerate(cd.equations):
             for b, fb in enumerate(ed.blocks):
                 terms = ed.block_terms(b)
-                blocks.append(ParamBlock(j, e, b, fb.equation, fb.kind, terms, pos))
+                blocks.append(ParamBlock(j, e, b, fb.equation, fb.kind, terms, pos, fb.pclass))
                 pos += len(terms)
-    return ParamLayout(tuple(blocks), design.k, design.base, label, np.eye(pos), np.zeros(pos))
+    layout = ParamLayout(tuple(blocks), design.k, design.base, label, np.eye(pos), np.zeros(pos))
+    if lcinvariant:
+        layout = layout.with_lcinvariant(design.settings.lcinvariant)
+    return layout

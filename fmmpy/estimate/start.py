@@ -118,24 +118,40 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
 def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: np.ndarray,
                 part: int, log: IterationLog | None, title: str, caption: str,
                 iterate: int) -> np.ndarray:
+    """Maximize one part of the complete-data objective (class or outcome model) over
+    the parameters ``idx``, respecting the layout's constraints: the free parameters
+    that move ``theta[idx]`` are fitted and the result satisfies the constraints."""
     if log is not None:
         log.section(title)
+    lay = model.layout
+    rows = np.zeros(lay.n_params, dtype=bool)
+    rows[idx] = True
+    cols = np.flatnonzero(np.any(lay.T[rows] != 0.0, axis=0))
+    phi0 = lay.to_phi(theta)
+    Tc = lay.T[:, cols]
+
+    def full(x: np.ndarray) -> np.ndarray:
+        phi = phi0.copy()
+        phi[cols] = x
+        return lay.to_theta(phi)
 
     def fun(x: np.ndarray, order: int):
-        full = theta.copy()
-        full[idx] = x
-        q_class, q_out, g, H = model.q_derivatives(full, post, order=2 if order else 0)
+        q_class, q_out, g, H = model.q_derivatives(full(x), post, order=2 if order else 0)
         value = (q_class, q_out)[part]
         if not np.isfinite(value):
             return -np.inf, None, None
         if order == 0:
             return value, None, None
-        return value, g[idx], H[np.ix_(idx, idx)]
+        g_part = np.where(rows, g, 0.0)
+        H_part = H * np.outer(rows, rows)
+        return value, Tc.T @ g_part, Tc.T @ H_part @ Tc
 
-    result = newton_raphson(fun, theta[idx], iterate=iterate, log=log, caption=caption)
-    out = theta.copy()
-    out[idx] = result.x
-    return out
+    if cols.size == 0:
+        if log is not None:
+            log.iteration(0, fun(np.zeros(0), 0)[0], caption)
+        return full(np.zeros(0))
+    result = newton_raphson(fun, phi0[cols], iterate=iterate, log=log, caption=caption)
+    return full(result.x)
 
 
 def _factor(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> np.ndarray:

@@ -2,8 +2,11 @@
 
 All work in the free parameters ``phi`` and return ``V_phi``; the caller maps to
 ``theta`` with the layout.  Small-sample factors follow Stata's ML estimators:
-``N/(N-1)`` for ``robust`` (``N`` the number of observations, frequency weights
-counted), ``G/(G-1)`` for ``cluster``.
+``N/(N-1)`` for ``robust`` (``N`` the number of observations, frequency and
+importance weights counted), ``G/(G-1)`` for ``cluster``.  The sandwich is
+``q (-H)^{-1} M (-H)^{-1}`` with meat ``M = sum_i w_i s_i s_i'`` for frequency and
+importance weights, ``sum_i w_i^2 s_i s_i'`` for sampling weights, and
+``sum_g (sum_{i in g} w_i s_i)(...)'`` for clusters.
 
 Examples
 --------
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["VCEInputs", "VCE_ESTIMATORS", "vce_oim", "vce_opg", "vce_robust", "vce_cluster",
-           "vce_title"]
+           "vce_title", "ll_caption"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,11 @@ def vce_oim(inp: VCEInputs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _meat_weights(inp: VCEInputs) -> np.ndarray:
+    """Weights of ``s_i s_i'`` in the meat: ``w`` for frequency and importance weights
+    (each row stands for ``w`` observations), ``w^2`` for sampling weights (the
+    weighted score ``w s_i`` is one observation's contribution)."""
     w = inp.weights if inp.weights is not None else np.ones(inp.scores.shape[0])
-    if inp.weight_kind == "fweight":
+    if inp.weight_kind in ("fweight", "iweight"):
         return w
     return w * w
 
@@ -129,3 +135,15 @@ def vce_title(vce: tuple, weight_kind: str | None) -> str | None:
     if kind == "opg":
         return "OPG"
     return None
+
+
+def ll_caption(vce: tuple, weight_kind: str | None) -> str:
+    """``Log pseudolikelihood`` under a sandwich variance (robust, cluster, sampling
+    weights), as Stata's ``ml`` words it; ``Log likelihood`` otherwise.
+
+    Examples
+    --------
+    >>> ll_caption(("cluster", "id"), None), ll_caption(("oim",), "fweight")
+    ('Log pseudolikelihood', 'Log likelihood')
+    """
+    return "Log pseudolikelihood" if vce_title(vce, weight_kind) == "Robust" else "Log likelihood"

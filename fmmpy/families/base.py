@@ -66,12 +66,18 @@ class Block:
         ``aux``: a free ancillary parameter printed under ``/equation``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
+    pclass : str or None
+        Stata's parameter class for ``lcinvariant()`` when it is not the one implied
+        by ``kind`` (``coef`` blocks: ``cons`` for ``_cons``, ``coef`` otherwise;
+        ``variance``: ``errvar``; ``aux``: ``scale``).  Cutpoints, for example, set
+        ``pclass="cons"``.
     """
 
     equation: str
     design: str = "main"
     kind: str = "coef"
     term: str = "_cons"
+    pclass: str | None = None
 
     @property
     def display_exp(self) -> bool:
@@ -119,6 +125,10 @@ class Family:
     model: str = ""
     #: Short description used in messages (``regress``, ``lognormal``...).
     label: str = ""
+    #: Scale on which ``estat lcmean`` forms the interval of a marginal mean:
+    #: ``identity`` (symmetric), ``log`` (positive means) or ``logit`` (probabilities,
+    #: as ``estat lcprob`` does).
+    mean_scale: str = "identity"
 
     # -- description -----------------------------------------------------------------
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
@@ -196,6 +206,15 @@ class Family:
         return newton_weighted_fit(self, outcome, X, w, init, offset)
 
     # -- predictions -------------------------------------------------------------------
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """Derivatives of ``predict("mu")`` with respect to each linear predictor,
+        shape ``(n, m)`` (the delta method of ``estat lcmean``).
+
+        Families whose mean is a function of the linear predictors implement it
+        analytically; the default says the statistic is not available.
+        """
+        raise FMMDataError(f"estat lcmean is not available after {self.label}")
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """``mu`` (the mean), ``eta`` (the main linear predictor), ``density``,
         ``distribution`` (CDF at the observed outcome), ``survival`` (one minus the

@@ -87,6 +87,11 @@ class Gaussian(Family):
         var = float(np.dot(w, resid * resid) / total)
         return np.append(beta, np.log(max(var, 1e-300)))
 
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        jac = np.zeros_like(eta)
+        jac[:, 0] = 1.0
+        return jac
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return eta[:, 0]

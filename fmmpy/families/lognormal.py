@@ -84,6 +84,12 @@ class Lognormal(Family):
         var = float(np.dot(w, resid * resid) / total)
         return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
 
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        # mu = exp(xb + s^2/2) with s = exp(logs): d mu/d xb = mu, d mu/d logs = mu s^2.
+        s2 = np.exp(2.0 * eta[:, 1])
+        mu = np.exp(eta[:, 0] + 0.5 * s2)
+        return np.column_stack([mu, mu * s2])
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return np.exp(eta[:, 0] + 0.5 * np.exp(2.0 * eta[:, 1]))

@@ -85,6 +85,13 @@ def _vce(text: str, col: int, command: str) -> tuple[Any, ...]:
     return (kind,)
 
 
+def _constraints(text: str, col: int, command: str) -> Any:
+    raise FMMSyntaxError("constraints() refers to Stata's numbered constraints; pass the "
+                         "constraints themselves as fmmpy.fmm(..., constraints=...), for "
+                         "example constraints={'2.Class:_cons': 0}", command=command,
+                         column=col)
+
+
 _SV_METHODS = {"zero": 4, "factor": 3, "classid": 6, "classpr": 6, "randomid": 7,
                "randompr": 7, "jitter": 3}
 
@@ -140,7 +147,7 @@ FMM_OPTIONS: tuple[OptionSchema, ...] = (
     OptionSchema("lcprob", 6, as_varlist()),
     OptionSchema("lclabel", 7, as_name("name")),
     OptionSchema("lcbase", 6, as_int(minimum=1)),
-    OptionSchema("constraints", 5, as_names(what="constraint")),
+    OptionSchema("constraints", 5, _constraints),
     OptionSchema("collinear", 3),
     OptionSchema("vce", 3, _vce),
     OptionSchema("level", 1, as_float(lo=10.0, hi=99.99)),

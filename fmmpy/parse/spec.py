@@ -217,6 +217,7 @@ class FMMSettings:
     noheader: bool = False
     notable: bool = False
     nodvheader: bool = False
+    nocnsreport: bool = False
 
 
 @dataclass(frozen=True)
