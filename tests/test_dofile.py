@@ -238,14 +238,37 @@ def test_unrecognized_command_names_the_line(stamp):
     assert str(e).endswith("(line 3 of <string>: histogram thickness, bins(80))\nr(199);")
 
 
-@pytest.mark.parametrize("command", ["lrtest a b", "stset t", "estat ic", "estat lcmean",
-                                     "estat eform"])
-def test_planned_commands_say_not_available_yet(stamp, fit_regress3, command):
-    s = Session(stamp, stream=io.StringIO())
-    s.results = fit_regress3
+def test_postestimation_commands_match_python(stamp):
+    s, out = run("quietly fmm 2: regress thickness\nestimates store two\n"
+                 "quietly fmm 3: regress thickness\nlrtest two .\nestat ic\nestat lcmean\n"
+                 "test (_b[2.Class:_cons] = 0) (3.Class:_cons = 0)\nestat eform", stamp)
+    res, two = s.results, s.stored["two"]
+    assert str(fmmpy.lrtest(two, res, names=("two", "."))) in out
+    assert str(res.estat_ic()) in out
+    assert str(res.estat_lcmean()) in out
+    assert str(res.test("2.Class:_cons = 0", "3.Class:_cons = 0")) in out
+    assert str(res.estat_eform()) in out
+
+
+def test_stset_then_streg(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 200
+    data = pd.DataFrame({"t": rng.weibull(1.5, size=n) * 2,
+                         "d": (rng.random(n) < 0.8).astype(int), "x": rng.normal(size=n)})
+    s, out = run("stset t, failure(d)\nquietly fmm 2: streg x, distribution(weibull)\n"
+                 "predict s*, survival", data)
+    expected = fmmpy.stset(data, "t", failure="d")
+    assert np.allclose(s.data["_t"], expected["_t"]) and s.data["_d"].sum() == data["d"].sum()
+    assert f"{int(data['d'].sum()):>11,}  failures in single-record" in out
+    res = fmmpy.fmm("2: streg x, distribution(weibull)", data=expected, log=False)
+    surv = res.predict("survival", stub="s")
+    assert np.allclose(s.data[["s1", "s2"]].to_numpy(), surv.to_numpy(), atol=1e-6)
+
+
+def test_lrtest_needs_stored_results(stamp):
     with pytest.raises(DoFileError) as err:
-        s.run(command)
-    assert err.value.rc == 199 and "not available yet" in err.value.message
+        run("quietly fmm 2: regress thickness\nlrtest nosuch", stamp)
+    assert err.value.rc == 111
 
 
 def test_quietly_noisily_capture(stamp):
@@ -285,10 +308,10 @@ def test_progress_line_when_transcript_is_redirected(stamp, monkeypatch):
 # -- the command line -----------------------------------------------------------------------
 
 def test_cli_run_reports_line_and_exit_status(tmp_path, capsys):
-    (tmp_path / "bad.do").write_text("webuse stamp\n* fit\nlrtest a b\n")
+    (tmp_path / "bad.do").write_text("webuse stamp\n* fit\nhistogram thickness\n")
     assert main(["run", str(tmp_path / "bad.do")]) == 199
     err = capsys.readouterr().err
-    assert f"(line 3 of {tmp_path / 'bad.do'}: lrtest a b)" in err and "r(199);" in err
+    assert f"(line 3 of {tmp_path / 'bad.do'}: histogram thickness)" in err and "r(199);" in err
 
 
 def test_cli_missing_dofile(capsys):

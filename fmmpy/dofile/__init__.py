@@ -20,7 +20,12 @@ Latent class marginal probabilities                        Number of obs = 485
 ...
 """
 
-from . import data_commands, model_commands, show_commands  # noqa: F401  (register commands)
+from . import (  # noqa: F401  (register commands)
+    data_commands,
+    model_commands,
+    postest_commands,
+    show_commands,
+)
 from .errors import DoFileError, StataError
 from .reader import Command, split_commands
 from .registry import COMMANDS, PLANNED, command

@@ -125,7 +125,7 @@ class _BlankFirst:
 # ---------------------------------------------------------------------------
 
 
-@command("estat", summary="postestimation statistics: estat lcprob")
+@command("estat", summary="postestimation statistics: estat lcprob | lcmean | ic | eform")
 def _estat(session: Session, call: Call) -> None:
     spec, sub = _sub(call, ESTAT)
     spec.handler(session, sub)
@@ -147,7 +147,8 @@ def _lcprob(session: Session, call: Call) -> None:
 # predict
 # ---------------------------------------------------------------------------
 
-_STATISTICS = ("mu", "pr", "eta", "density", "distribution", "classpr", "classposteriorpr")
+_STATISTICS = ("mu", "pr", "eta", "density", "distribution", "survival", "classpr",
+               "classposteriorpr")
 _PREDICT = tuple(OptionSchema(s, len(s)) for s in _STATISTICS) + (
     OptionSchema("marginal", 8), OptionSchema("class", 5, as_int(minimum=1)),
     OptionSchema("outcome", 7, as_name("dependent variable")), OptionSchema("scores", 6))

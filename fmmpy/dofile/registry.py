@@ -167,15 +167,4 @@ def command(name: str, min_abbrev: int | None = None, summary: str = ""
 
 #: Stata commands that fmmpy will run once the feature behind them is built, with the
 #: message printed until then.  Remove an entry when its handler is registered.
-PLANNED: dict[str, str] = {
-    "stset": "stset is not available yet: survival-time component models are not "
-             "built yet in fmmpy",
-    "lrtest": "lrtest is not available yet in fmmpy (likelihood-ratio tests are planned "
-              "together with estat ic)",
-    "estat lcmean": "estat lcmean is not available yet in fmmpy (latent class marginal "
-                    "means are planned)",
-    "estat ic": "estat ic is not available yet in fmmpy; res.aic, res.bic and "
-                "res.df_model hold the numbers in Python",
-    "estat eform": "estat eform is not available yet in fmmpy (exponentiated "
-                   "coefficients are planned)",
-}
+PLANNED: dict[str, str] = {}
