@@ -17,6 +17,7 @@ from .errors import (
     FMMDataError,
     FMMDegenerateWarning,
     FMMError,
+    FMMLocalMaximumWarning,
     FMMNotConcaveWarning,
     FMMSyntaxError,
     FMMWarning,
@@ -41,5 +42,6 @@ __all__ = [
     "FMMNotConcaveWarning",
     "FMMCollinearityWarning",
     "FMMDegenerateWarning",
+    "FMMLocalMaximumWarning",
     "__version__",
 ]

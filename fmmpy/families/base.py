@@ -62,12 +62,19 @@ class Block:
         ``aux``: a free ancillary parameter printed under ``/equation``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
+    scale : int
+        ``0`` unless the block is the log of a scale parameter of a continuous
+        density: ``1`` for ``ln(sigma)``, ``2`` for ``ln(sigma^2)``.  The density is
+        unbounded as such a parameter goes to minus infinity (a class collapsing onto
+        repeated values); the estimator uses this to detect degenerate solutions and
+        to size random perturbations.
     """
 
     equation: str
     design: str = "main"
     kind: str = "coef"
     term: str = "_cons"
+    scale: int = 0
 
     @property
     def display_exp(self) -> bool:
