@@ -23,13 +23,18 @@ from .errors import (
     FMMWarning,
 )
 from .api import fmm
+from .estimate.multistart import Search
 from .parse import parse_command
 from .results import FMMResults
+from .select import SelectK, select_k
 
 __version__ = "0.1.0"
 
 __all__ = [
     "fmm",
+    "select_k",
+    "SelectK",
+    "Search",
     "FMMResults",
     "datasets",
     "parse_command",

@@ -72,7 +72,7 @@ from .model import MixtureModel
 
 __all__ = ["factor_groups", "start_values", "start_point", "fit_from_posteriors",
            "START_METHODS", "RANDOM_METHODS", "DEFAULT_SEED", "StartPoint", "factor_score",
-           "one_class_fit", "make_rng"]
+           "one_class_fit", "make_rng", "split_largest_class"]
 
 #: Seed of the random methods when ``seed()`` is not given (results are reproducible).
 DEFAULT_SEED = 0
@@ -393,3 +393,33 @@ def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,
     if point.theta is not None:
         return np.asarray(point.theta, dtype=float)
     return fit_from_posteriors(model, point.post, log)
+
+
+def split_largest_class(model: MixtureModel, post: np.ndarray) -> np.ndarray:
+    """Class probabilities for ``k`` classes from those of a ``k - 1`` class fit: the
+    class with the largest posterior mass is split in two at the weighted median of
+    the factor score of its members (lower half keeps its place, upper half follows).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> from fmmpy.estimate.layout import build_layout
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> m = MixtureModel(d, build_layout(d))
+    >>> split_largest_class(m, np.ones((m.n, 1))).sum(axis=0).tolist()
+    [243.0, 242.0]
+    """
+    if post.shape != (model.n, model.k - 1):
+        raise FMMDataError(f"start_from=: a fit with {model.k - 1} classes on the same "
+                           f"estimation sample is required (got {post.shape[1]} classes)")
+    pw = model.w[:, None] * post
+    c = int(np.argmax(pw.sum(axis=0)))
+    order = np.argsort(factor_score(model), kind="stable")
+    cum = np.cumsum(pw[order, c])
+    upper = np.zeros(model.n, dtype=bool)
+    upper[order] = cum - pw[order, c] >= 0.5 * cum[-1]
+    low = np.where(upper, 0.0, post[:, c])
+    high = np.where(upper, post[:, c], 0.0)
+    return np.column_stack([post[:, :c], low, high, post[:, c + 1:]])
