@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
+from ..linalg import logsumexp_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -49,7 +49,7 @@ class EMResult:
 
 
 def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
-    lse = logsumexp(a, axis=1, keepdims=True)
+    lse = logsumexp_rows(a)
     with np.errstate(all="ignore"):
         post = np.exp(a - lse)
     ll = float(np.dot(model.w, lse[:, 0]))
