@@ -208,12 +208,13 @@ class MultiStart:
 
     def __str__(self) -> str:
         head = (f"Random starts: startvalues({self.option})" if self.kind == "draws"
-                else f"Search for a higher maximum: {len(self.starts)} starts, "
+                else f"Search for a higher maximum: {len(self.starts) - 1} random starts, "
                      f"startvalues({self.option})")
         lines = [head, "", f"{'start':>10} | {'EM ll':>11} {'ML ll':>11}  note"]
         lines.append("-" * 11 + "+" + "-" * 40)
         for i, r in enumerate(self.starts):
-            note = r.degenerate or ("reported" if i == self.chosen else "")
+            note = r.degenerate or ("reported" if i == self.chosen and self.kind == "draws"
+                                    else "")
             if r.converged is False:
                 note = (note + "; " if note else "") + "not converged"
             lines.append(f"{r.label:>10} | {_num(r.em_ll):>11} {_num(r.ll):>11}  {note}")
