@@ -92,13 +92,13 @@ class SelectK:
                              [("Number of obs", fmt_fc(self.nobs))])
         w = 80
         lines += ["", "-" * w,
-                  f"{'k':>4} |{'ll':>10}{'df':>4}{'AIC':>10}{'BIC':>11}{'SABIC':>10}"
+                  f"{'k':>3} |{'ll':>10}{'df':>4}{'AIC':>10}{'BIC':>11}{'SABIC':>10}"
                   f"{'CAIC':>10}{'Entropy':>8}{'Min pr':>7}{'Best':>5}",
-                  "-" * 5 + "+" + "-" * (w - 6)]
+                  "-" * 4 + "+" + "-" * (w - 5)]
         best = self.best_k
         for k, r in self.frame.iterrows():
             mark = "*" if k == best else " "
-            lines.append(f"{k:>4} |{_g(r.ll, 10)}{int(r.df):>4}{_g(r.aic, 10)}"
+            lines.append(f"{k:>3} |{_g(r.ll, 10)}{int(r.df):>4}{_g(r.aic, 10)}"
                          f"{_g(r.bic, 10)}{mark}{_g(r.sabic, 10)}{_g(r.caic, 10)}"
                          f"{_g(r.entropy, 8, 5)}{_g(r.min_classpr, 7, 5)}"
                          f"{f'{int(r.n_best)}/{int(r.n_starts)}':>5}")
