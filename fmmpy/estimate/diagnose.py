@@ -180,9 +180,10 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                         name = " ".join(ed.depvars)
                         out.append(Diagnosis("collapsed", (j + 1,), (
                             f"class {j + 1} collapsed onto {m} distinct value"
-                            f"{'' if m == 1 else 's'} of {name}: its scale ({blk.term}) shrank "
-                            f"to {ratio:.1e} times the one-class value, where the likelihood "
-                            "is unbounded; this is a degenerate solution, not a maximum")))
+                            f"{'' if m == 1 else 's'} of {name}: its {blk.term} implies a "
+                            f"standard deviation {ratio:.1e} times that of the one-class fit; "
+                            "the likelihood is unbounded there, so this is a degenerate "
+                            "solution, not a maximum")))
                         break
                 pos += size
     out.extend(_identical(model, theta, gone))
