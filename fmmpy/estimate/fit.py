@@ -28,7 +28,7 @@ from .diagnose import Diagnosis, Reference, check_data, diagnose
 from .em import EMResult
 from .layout import ParamLayout, build_layout
 from .log import IterationLog
-from .ml import newton_raphson
+from .ml import maximize_likelihood
 from .model import MixtureModel
 from .multistart import (MultiStart, ProgressCallback, finish_draws, initial_values,
                          resolve_search, search_higher)
@@ -108,20 +108,7 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
                        log, notes, theta0, em_result, (), multistart)
 
     log.section("Fitting full model:")
-
-    def fun(phi: np.ndarray, order: int):
-        theta = layout.to_theta(phi)
-        if order == 0:
-            return model.loglik(theta), None, None
-        d, _ = model.derivatives(theta, order=2)
-        if not np.isfinite(d.ll):
-            return -np.inf, None, None
-        return d.ll, layout.T.T @ d.grad, layout.T.T @ d.hess @ layout.T
-
-    result = newton_raphson(fun, layout.to_phi(theta0), iterate=settings.iterate,
-                            tolerance=settings.tolerance, ltolerance=settings.ltolerance,
-                            nrtolerance=settings.nrtolerance,
-                            nonrtolerance=settings.nonrtolerance, log=log)
+    result = maximize_likelihood(model, theta0, settings, log)
     theta = layout.to_theta(result.x)
     if not result.converged:
         msg = "convergence not achieved"

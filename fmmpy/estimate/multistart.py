@@ -41,7 +41,7 @@ from ..parse.spec import FMMSettings, StartValues
 from .diagnose import Reference, diagnose
 from .em import EMResult, em_refine
 from .log import IterationLog
-from .ml import newton_raphson
+from .ml import maximize_likelihood
 from .model import MixtureModel
 from .start import RANDOM_METHODS, fit_from_posteriors, make_rng, start_point
 
@@ -236,21 +236,8 @@ def _num(x: float) -> str:
 
 def _ml(model: MixtureModel, theta: np.ndarray, settings: FMMSettings):
     """Full maximum likelihood from ``theta`` without a log."""
-    lay = model.layout
-
-    def fun(phi: np.ndarray, order: int):
-        th = lay.to_theta(phi)
-        if order == 0:
-            return model.loglik(th), None, None
-        d, _ = model.derivatives(th, order=2)
-        if not np.isfinite(d.ll):
-            return -np.inf, None, None
-        return d.ll, lay.T.T @ d.grad, lay.T.T @ d.hess @ lay.T
-
-    r = newton_raphson(fun, lay.to_phi(theta), iterate=settings.iterate,
-                       tolerance=settings.tolerance, ltolerance=settings.ltolerance,
-                       nrtolerance=settings.nrtolerance, nonrtolerance=settings.nonrtolerance)
-    return lay.to_theta(r.x), r.f, r.converged
+    r = maximize_likelihood(model, theta, settings)
+    return model.layout.to_theta(r.x), r.f, r.converged
 
 
 def _one_draw(model: MixtureModel, sv: StartValues, rng: np.random.Generator,
