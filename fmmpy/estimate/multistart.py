@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..display.format import fmt_g
-from ..errors import FMMError, FMMSyntaxError
+from ..errors import FMMConvergenceError, FMMError, FMMSyntaxError
 from ..parse.spec import FMMSettings, StartValues
 from .diagnose import Reference, diagnose
 from .em import EMResult, em_refine
@@ -296,7 +296,8 @@ def initial_values(model: MixtureModel, settings: FMMSettings, log: IterationLog
             progress(Progress("draws", d + 1, draws, ll if np.isfinite(ll) else None))
     lls = np.array([_ll(em) for em in results])
     if not np.isfinite(lls).any():
-        raise FMMError(f"startvalues({sv}): no draw gave feasible starting values")
+        raise FMMConvergenceError(f"initial values not feasible: no draw of startvalues({sv}) "
+                                  "gave a log likelihood that can be evaluated")
     best = int(np.argmax(lls))
     log.note(f"Best draw: {best + 1}")
     records = tuple(StartRecord(f"draw {d + 1}", float(lls[d])) for d in range(draws))
