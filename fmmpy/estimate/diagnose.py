@@ -13,8 +13,8 @@ After fitting (:func:`diagnose`), each of these is reported with its classes:
 ``empty``
     fewer than one observation's worth of posterior probability in a class;
 ``collapsed``
-    a class's scale parameter (a block with ``Block.scale > 0``: a variance or a
-    log standard deviation) shrank to less than ``1e-4`` times its one-class value
+    a class's scale parameter (a block with ``Block.scale_power > 0``: a variance
+    or a log standard deviation) shrank to less than ``1e-4`` times its one-class value
     (in standard-deviation terms): the class sits on a few repeated values, the
     likelihood is unbounded there and the estimates are not a maximum;
 ``identical``
@@ -109,7 +109,7 @@ def check_data(model: MixtureModel) -> None:
             value = fmt_g(float(np.ravel(y)[0]), 9).strip() if y.size else "."
             raise FMMDataError(f"{name} is constant in the estimation sample (every value is "
                                f"{value}); there is nothing for a mixture to model")
-        if any(b.scale for b in ed.blocks):
+        if any(b.scale_power for b in ed.blocks):
             entry = by_depvar.setdefault(ed.depvars, (ed, set()))
             entry[1].update(classes)
     for depvars, (ed, classes) in by_depvar.items():
@@ -172,8 +172,8 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
             values = theta[sl]
             pos = 0
             for blk, size in zip(ed.blocks, ed.sizes):
-                if blk.scale:
-                    ratio = np.exp((values[pos] - ref[pos]) / blk.scale)
+                if blk.scale_power:
+                    ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
                         rows = modal == j
                         m = _distinct_rows(ed.outcome.y[rows]) if rows.any() else 0

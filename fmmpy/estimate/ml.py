@@ -143,10 +143,12 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
 
 
 def maximize_likelihood(model: "MixtureModel", theta0: np.ndarray, settings: "FMMSettings",
-                        log: IterationLog | None = None) -> NRResult:
+                        log: IterationLog | None = None, caption: str = "Log likelihood"
+                        ) -> NRResult:
     """Newton-Raphson on the full mixture likelihood from ``theta0``, in the free
     parameters of the model's layout, with the ``fmm`` maximize options; ``x`` of the
-    result is ``phi`` (``model.layout.to_theta`` maps it back).
+    result is ``phi`` (``model.layout.to_theta`` maps it back); ``caption`` is the
+    log's label (``Log likelihood``, ``Log pseudolikelihood``).
 
     Examples
     --------
@@ -175,4 +177,4 @@ def maximize_likelihood(model: "MixtureModel", theta0: np.ndarray, settings: "FM
     return newton_raphson(fun, lay.to_phi(theta0), iterate=settings.iterate,
                           tolerance=settings.tolerance, ltolerance=settings.ltolerance,
                           nrtolerance=settings.nrtolerance,
-                          nonrtolerance=settings.nonrtolerance, log=log)
+                          nonrtolerance=settings.nonrtolerance, log=log, caption=caption)

@@ -48,7 +48,7 @@ class Gaussian(Family):
 
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         y = depvars[0]
-        return (Block(y), Block(y, "const", "variance", f"var(e.{y})", scale=2))
+        return (Block(y), Block(y, "const", "variance", f"var(e.{y})"))
 
     def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
         if self.model == "glm":
