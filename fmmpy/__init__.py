@@ -17,14 +17,17 @@ from .errors import (
     FMMDataError,
     FMMDegenerateWarning,
     FMMError,
+    FMMLocalMaximumWarning,
     FMMNotConcaveWarning,
     FMMSyntaxError,
     FMMWarning,
 )
 from .api import fmm
+from .estimate.multistart import Search
 from .hypotheses import lrtest
 from .parse import parse_command
 from .results import FMMResults
+from .select import SelectK, select_k
 from .stset import stset
 
 __version__ = "0.1.0"
@@ -32,6 +35,9 @@ __version__ = "0.1.0"
 __all__ = [
     "fmm",
     "lrtest",
+    "select_k",
+    "SelectK",
+    "Search",
     "FMMResults",
     "datasets",
     "parse_command",
@@ -45,5 +51,6 @@ __all__ = [
     "FMMNotConcaveWarning",
     "FMMCollinearityWarning",
     "FMMDegenerateWarning",
+    "FMMLocalMaximumWarning",
     "__version__",
 ]

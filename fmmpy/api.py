@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -23,6 +23,9 @@ from .design import build_design
 from .errors import FMMDataError
 from .estimate.fit import estimate
 from .estimate.layout import ParamLayout, build_layout
+from .estimate.model import MixtureModel
+from .estimate.multistart import Progress
+from .estimate.start import split_largest_class
 from .parse import log_switch, parse_command, parse_fmm_option
 from .parse.spec import FMMSpec
 from .results import FMMResults
@@ -53,7 +56,9 @@ def _merge_options(spec: FMMSpec, options: Mapping[str, Any]) -> FMMSpec:
 
 
 def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | None = None,
-        from_: Any = None, constraints: Any = None, **options: Any) -> FMMResults:
+        from_: Any = None, constraints: Any = None, start_from: FMMResults | None = None,
+        search: Any = True, progress: Callable[[Progress], None] | None = None,
+        **options: Any) -> FMMResults:
     """Fit a finite mixture model written as a Stata ``fmm`` command.
 
     Parameters
@@ -76,6 +81,19 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
         Stata's ``constraints()``: fixed values ``{"2.Class:_cons": 0}``, equalities
         ``[("1.Class:y:x", "2.Class:y:x")]`` or linear equations as text
         ``["1.Class:y:x = 2.Class:y:x"]``; see :mod:`fmmpy.constraints`.
+    start_from : FMMResults, optional
+        A fit of the same model with one class fewer on the same data: its largest
+        class is split in two (at the weighted median of the factor score of its
+        members) and the fit starts from there (a warm start).
+    search : bool, int, dict or Search
+        After a fit from a deterministic start (the default ``factor``), a few random
+        starts screened by EM look for a higher maximum; if one is found the results
+        keep Stata's solution, warn and say how to obtain it (``res.multistart``).
+        ``False`` switches it off, an int sets the number of starts, a dict sets
+        ``draws``, ``seed`` and ``iterate``.
+    progress : callable, optional
+        Called with a :class:`~fmmpy.estimate.multistart.Progress` after each random
+        start (draws and search).
     **options
         Any ``fmm`` option, as in the command: ``vce="robust"``, ``level=90``,
         ``emopts="iterate(50)"``, ``noestimate=True``.
@@ -102,9 +120,23 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     design = build_design(spec, data)
     layout = apply_constraints(build_layout(design), constraints)
     from_theta = None if from_ is None else _to_theta(from_, layout)
+    start_post = None if start_from is None else _warm_start(start_from, design)
     echo = log and log_switch(command) is not False
-    fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta, layout=layout)
+    fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta, layout=layout,
+                   start_post=start_post, search=search, progress=progress)
     return FMMResults(spec=spec, design=design, fit=fit, command=command)
+
+
+def _warm_start(previous: FMMResults, design) -> np.ndarray:  # noqa: ANN001 - Design
+    """Class probabilities for ``design`` from a fit with one class fewer."""
+    if not isinstance(previous, FMMResults):
+        raise FMMDataError("start_from= must be the results of an earlier fmm fit")
+    if previous.k != design.k - 1 or not previous.design.index.equals(design.index):
+        raise FMMDataError(f"start_from=: a fit with {design.k - 1} classes on the same "
+                           f"estimation sample is required; got {previous.k} classes on "
+                           f"{previous.nobs} observations")
+    post, _ = MixtureModel(previous.design, previous.layout).posterior(previous.fit.theta)
+    return split_largest_class(MixtureModel(design, build_layout(design)), post)
 
 
 def _to_theta(from_: Any, layout: ParamLayout) -> np.ndarray:

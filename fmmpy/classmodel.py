@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
+
+from .linalg import logsumexp_rows
 
 __all__ = ["ClassModel"]
 
@@ -61,7 +62,7 @@ class ClassModel:
     def logprob(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
         """Log class probabilities ``(n, k)``."""
         g = self.gammas(deltas)
-        return g - logsumexp(g, axis=1, keepdims=True)
+        return g - logsumexp_rows(g)
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""

@@ -27,6 +27,7 @@ __all__ = [
     "FMMNotConcaveWarning",
     "FMMCollinearityWarning",
     "FMMDegenerateWarning",
+    "FMMLocalMaximumWarning",
 ]
 
 
@@ -159,5 +160,17 @@ class FMMDegenerateWarning(FMMWarning):
     Examples
     --------
     >>> issubclass(FMMDegenerateWarning, FMMWarning)
+    True
+    """
+
+
+class FMMLocalMaximumWarning(FMMWarning):
+    """Other starting values reach a higher log likelihood than the reported
+    solution: the reported estimates are a local maximum.  The results keep
+    Stata's solution; ``res.multistart`` says how to obtain the better one.
+
+    Examples
+    --------
+    >>> issubclass(FMMLocalMaximumWarning, FMMWarning)
     True
     """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "is_negative_definite"]
+__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows"]
 
 
 def is_negative_definite(H: np.ndarray) -> bool:
@@ -57,3 +57,22 @@ def ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:
     floor = max(scale * 1e-8, 1e-12)
     vals = np.maximum(np.abs(vals), floor)
     return vecs @ ((vecs.T @ g) / vals), False
+
+
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(a), axis=1))`` as a column ``(n, 1)``, stable, ``-inf`` for rows that
+    are all ``-inf``.  Same values as ``scipy.special.logsumexp(a, axis=1,
+    keepdims=True)`` at a fraction of its overhead on the small matrices of EM.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logsumexp_rows(np.log(np.array([[1.0, 3.0], [2.0, 2.0]]))).ravel().round(6).tolist()
+    [1.386294, 1.386294]
+    >>> logsumexp_rows(np.array([[-np.inf, -np.inf]])).tolist()
+    [[-inf]]
+    """
+    m = np.max(a, axis=1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return m + np.log(np.sum(np.exp(a - m), axis=1, keepdims=True))

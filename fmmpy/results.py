@@ -99,6 +99,25 @@ class FMMResults:
         return self.fit.warnings
 
     @property
+    def diagnostics(self) -> tuple:
+        """Degenerate features of the solution (:class:`~fmmpy.estimate.diagnose.Diagnosis`:
+        ``boundary``, ``empty``, ``collapsed``, ``identical``), each also in
+        :attr:`warnings`."""
+        return self.fit.diagnostics
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether the solution is degenerate (see :attr:`diagnostics`)."""
+        return bool(self.fit.diagnostics)
+
+    @property
+    def multistart(self):
+        """The starts behind the fit: ``startvalues(..., draws(#))`` draws, or the search
+        for a higher maximum after a deterministic start (``None`` when neither ran).
+        See :class:`~fmmpy.estimate.multistart.MultiStart`."""
+        return self.fit.multistart
+
+    @property
     def vce(self) -> tuple:
         """The variance estimator used (``("oim",)``, ``("robust",)``, ...)."""
         return self.fit.vce
@@ -314,6 +333,38 @@ class FMMResults:
         from .display.export import to_latex
 
         return to_latex(self, level, digits)
+
+    # -- classes ------------------------------------------------------------------------------
+    def lcstats(self):
+        """Entropy and, per class, the class probability, expected and modal shares and
+        the average posterior probability (AvePP); see :func:`fmmpy.classes.lcstats`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> round(res.lcstats().entropy, 4)
+        0.8008
+        """
+        from .classes import lcstats
+
+        return lcstats(self)
+
+    def relabel(self, order) -> "FMMResults":  # noqa: ANN001 - sequence of int
+        """The same fit with the classes permuted: new class ``i`` is old class
+        ``order[i-1]``; class-model coefficients are re-based on the base class and the
+        variance mapped accordingly (see :func:`fmmpy.classes.relabel`).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("3: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.relabel([3, 2, 1]).estat_lcprob().to_frame()["margin"].round(4).tolist()
+        [0.4368, 0.3689, 0.1943]
+        """
+        from .classes import relabel
+
+        return relabel(self, order)
 
     # -- postestimation ---------------------------------------------------------------------
     def estat_lcprob(self, level: float | None = None):

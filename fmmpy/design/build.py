@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import FMMCollinearityWarning, FMMDataError, FMMSyntaxError
 from ..expr_eval import evaluate, evaluate_condition
 from ..families.base import Block, Family, Outcome, block_sizes
-from ..parse.spec import EquationSpec, FMMSettings, FMMSpec
+from ..parse.spec import EquationSpec, FMMSettings, FMMSpec, VarRef
 from ..parse.terms import RHS
 from ..registry import build_family
 from .matrices import MatrixBuilder, build_matrix, resolve_bases
@@ -135,6 +135,9 @@ class Design:
         Cluster codes for ``vce(cluster)``.
     notes : tuple of str
         Stata-style notes (omitted covariates...).
+    start_data : mapping of str to ndarray
+        Values on the estimation rows of the variables named in ``startvalues()``
+        (``classid varname``, ``classpr varlist``).  They never restrict the sample.
     """
 
     spec: FMMSpec
@@ -150,6 +153,7 @@ class Design:
     notes: tuple[str, ...] = ()
     base: int = 0
     prediction: bool = field(default=False)
+    start_data: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -359,10 +363,13 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     # Frequency and importance weights count as that many observations (Stata treats
     # iweights computationally as fweights that need not be integers).
     nobs = int(round(w.sum())) if weight_kind in ("fweight", "iweight") else int(rows.size)
+    start_data = {} if predicting else {
+        v.name: numeric_column(frame, v.name, "a startvalues() variable")[rows]
+        for v in settings.startvalues.args if isinstance(v, VarRef)}
     return Design(spec=spec, settings=settings, classes=tuple(classes), index=sample.index,
                   data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
                   weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
-                  notes=tuple(notes), base=base, prediction=predicting)
+                  notes=tuple(notes), base=base, prediction=predicting, start_data=start_data)
 
 
 def _nullable(families: Mapping[EquationSpec, Family],

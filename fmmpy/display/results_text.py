@@ -163,7 +163,8 @@ def render_results(res: "FMMResults", level: float | None = None) -> str:
     for note in res.design.notes:
         out.append(note)
     for note in res.warnings:
-        out.append(f"Warning: {note}.")
+        out.extend(textwrap.wrap(f"Warning: {note}.", width=79, subsequent_indent=" " * 9,
+                                 break_long_words=False, break_on_hyphens=False))
     return "\n".join(out).rstrip("\n")
 
 

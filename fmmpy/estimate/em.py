@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..linalg import logsumexp_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -37,12 +38,22 @@ __all__ = ["em_refine", "EMResult"]
 @dataclass(frozen=True)
 class EMResult:
     """Parameters after EM, the printed Q values, the mixture log likelihood at each
-    iteration's starting point, and whether the tolerances were met."""
+    iteration's starting point, whether the tolerances were met, and the mixture log
+    likelihood at the returned parameters."""
 
     theta: np.ndarray
     q_history: tuple[float, ...]
     ll_history: tuple[float, ...]
     converged: bool
+    ll: float = float("nan")
+
+
+def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
+    lse = logsumexp_rows(a)
+    with np.errstate(all="ignore"):
+        post = np.exp(a - lse)
+    ll = float(np.dot(model.w, lse[:, 0]))
+    return post, (ll if np.isfinite(ll) else -np.inf)
 
 
 def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
@@ -60,10 +71,17 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
     q_hist: list[float] = []
     ll_hist: list[float] = []
     converged = False
+    with np.errstate(all="ignore"):
+        a = model.joint(theta)
     for it in range(iterate + 1):
-        post, ll = model.posterior(theta)
+        post, ll = _posterior(model, a)
         new = model.m_step(theta, post)
-        q = model.q_value(new, post)
+        # The joint at the new parameters gives this iteration's Q and the next
+        # iteration's posteriors.
+        with np.errstate(all="ignore"):
+            a = model.joint(new)
+            pw = model.w[:, None] * post
+            q = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
         q_hist.append(q)
         ll_hist.append(ll)
         if log is not None:
@@ -76,4 +94,4 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
             break
     if log is not None and not converged:
         log.note("note: EM algorithm reached maximum iterations.")
-    return EMResult(theta, tuple(q_hist), tuple(ll_hist), converged)
+    return EMResult(theta, tuple(q_hist), tuple(ll_hist), converged, _posterior(model, a)[1])

@@ -21,13 +21,18 @@ from typing import TextIO
 import numpy as np
 
 from ..design import Design
-from ..errors import FMMConvergenceWarning, FMMNotConcaveWarning
-from .em import EMResult, em_refine
+from ..display.format import fmt_g
+from ..errors import (FMMConvergenceWarning, FMMDegenerateWarning, FMMLocalMaximumWarning,
+                      FMMNotConcaveWarning)
+from .diagnose import Diagnosis, Reference, check_data, diagnose
+from .em import EMResult
 from .layout import ParamLayout, build_layout
 from .log import IterationLog
-from .ml import newton_raphson
+from .ml import maximize_likelihood
 from .model import MixtureModel
-from .start import start_values
+from .multistart import (MultiStart, ProgressCallback, finish_draws, initial_values,
+                         resolve_search, search_higher)
+from .start import RANDOM_METHODS
 from .vce import VCE_ESTIMATORS, VCEInputs, ll_caption
 
 __all__ = ["estimate", "FitResult"]
@@ -51,11 +56,14 @@ class FitResult:
     warnings: tuple[str, ...]
     start_theta: np.ndarray
     em: EMResult | None
+    diagnostics: tuple[Diagnosis, ...] = ()
+    multistart: MultiStart | None = None
 
 
 def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
-             from_theta: np.ndarray | None = None, layout: ParamLayout | None = None
-             ) -> FitResult:
+             from_theta: np.ndarray | None = None, layout: ParamLayout | None = None,
+             start_post: np.ndarray | None = None, search: object = True,
+             progress: ProgressCallback | None = None) -> FitResult:
     """Fit the mixture described by ``design``.
 
     Parameters
@@ -69,6 +77,14 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
         Starting values (Stata's ``from()``): the start and EM steps are skipped.
     layout : ParamLayout, optional
         A layout with constraints; built from the design when omitted.
+    start_post : ndarray, optional
+        Initial class probabilities ``(n, k)`` (a warm start); they go through the
+        class and outcome fits and EM like a ``startvalues()`` method's.
+    search : bool, int, dict or Search
+        The search for a higher maximum after a deterministic start
+        (see :mod:`fmmpy.estimate.multistart`); ``False`` switches it off.
+    progress : callable, optional
+        Receives a :class:`~fmmpy.estimate.multistart.Progress` after each random start.
     """
     settings = design.settings
     layout = layout or build_layout(design)
@@ -76,39 +92,24 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
     log = IterationLog(echo=echo, stream=stream)
     notes: list[str] = []
     em_result = None
+    multistart = None
+    check_data(model)
     if from_theta is not None:
         theta0 = layout.to_theta(layout.to_phi(np.asarray(from_theta, dtype=float)))
     else:
-        theta0 = start_values(model, settings.startvalues, log)
-        theta0 = layout.to_theta(layout.to_phi(theta0))
-        if design.k > 1 and settings.emiterate >= 0:
-            em_result = em_refine(model, theta0, settings.emiterate, settings.emtolerance,
-                                  settings.emltolerance, log)
-            theta0 = em_result.theta
+        theta0, em_result, multistart = initial_values(model, settings, log, post=start_post,
+                                                       progress=progress)
     vce = settings.vce
     if design.weight_kind == "pweight" and vce[0] in ("oim", "opg"):
         vce = ("robust",)
     if settings.noestimate:
         deriv, scores = model.derivatives(theta0, order=2, scores=True)
         return _finish(design, layout, model, theta0, deriv, scores, vce, False, False, 0,
-                       log, notes, theta0, em_result)
+                       log, notes, theta0, em_result, (), multistart)
 
     log.section("Fitting full model:")
-
-    def fun(phi: np.ndarray, order: int):
-        theta = layout.to_theta(phi)
-        if order == 0:
-            return model.loglik(theta), None, None
-        d, _ = model.derivatives(theta, order=2)
-        if not np.isfinite(d.ll):
-            return -np.inf, None, None
-        return d.ll, layout.T.T @ d.grad, layout.T.T @ d.hess @ layout.T
-
-    result = newton_raphson(fun, layout.to_phi(theta0), iterate=settings.iterate,
-                            tolerance=settings.tolerance, ltolerance=settings.ltolerance,
-                            nrtolerance=settings.nrtolerance,
-                            nonrtolerance=settings.nonrtolerance, log=log,
-                            caption=ll_caption(vce, design.weight_kind))
+    result = maximize_likelihood(model, theta0, settings, log,
+                                 caption=ll_caption(vce, design.weight_kind))
     theta = layout.to_theta(result.x)
     if not result.converged:
         msg = "convergence not achieved"
@@ -116,14 +117,44 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
         notes.append(msg)
         warnings.warn(msg, FMMConvergenceWarning, stacklevel=3)
     deriv, scores = model.derivatives(theta, order=2, scores=True)
+    reference = Reference(model) if design.k > 1 else None
+    found = diagnose(model, theta, reference) if design.k > 1 else ()
+    for d in found:
+        notes.append(d.message)
+        warnings.warn(d.message, FMMDegenerateWarning, stacklevel=3)
+    if multistart is not None:
+        multistart = finish_draws(multistart, deriv.ll, result.converged,
+                                  ", ".join(d.kind for d in found))
+    budget = resolve_search(search)
+    if (budget is not None and multistart is None and design.k > 1
+            and settings.startvalues.method not in RANDOM_METHODS):
+        multistart = search_higher(model, settings, deriv.ll, result.converged, budget,
+                                   reference, progress)
+        if multistart.better:
+            msg = _better_note(multistart, from_theta is not None or start_post is not None)
+            notes.append(msg)
+            warnings.warn(msg, FMMLocalMaximumWarning, stacklevel=3)
     return _finish(design, layout, model, theta, deriv, scores, vce, result.converged,
-                   result.concave, result.iterations, log, notes, theta0, em_result)
+                   result.concave, result.iterations, log, notes, theta0, em_result, found,
+                   multistart)
+
+
+def _better_note(ms: MultiStart, custom_start: bool) -> str:
+    """The warning under the table when random starts beat the reported solution."""
+    origin = "your starting values" if custom_start else "Stata's default starting values"
+    how = (f"refit with startvalues({ms.option})" if ms.best_reproducible
+           else "refit with from_=res.multistart.best_params")
+    return (f"random starts reached a higher log likelihood, "
+            f"{fmt_g(ms.best_ll, 10).strip()}, than this solution "
+            f"({fmt_g(ms.reported_ll, 10).strip()}, from {origin}); to obtain it, {how}; "
+            "see res.multistart")
 
 
 def _finish(design: Design, layout: ParamLayout, model: MixtureModel, theta: np.ndarray,
             deriv, scores, vce: tuple, converged: bool, concave: bool, iterations: int,
             log: IterationLog, notes: list[str], start: np.ndarray,
-            em_result: EMResult | None) -> FitResult:
+            em_result: EMResult | None, found: tuple[Diagnosis, ...] = (),
+            multistart: MultiStart | None = None) -> FitResult:
     T = layout.T
     inputs = VCEInputs(hess=T.T @ deriv.hess @ T, scores=scores @ T,
                        weights=design.weights, weight_kind=design.weight_kind,
@@ -131,13 +162,23 @@ def _finish(design: Design, layout: ParamLayout, model: MixtureModel, theta: np.
     V_phi, bad_phi = VCE_ESTIMATORS[vce[0]](inputs)
     V = T @ V_phi @ T.T
     bad = (np.abs(T) @ bad_phi.astype(float)) > 0 if bad_phi.size else np.zeros(T.shape[0], bool)
+    with np.errstate(invalid="ignore"):
+        bad |= ~(np.diag(V) >= 0)
     if bad.any():
         names = [n for n, b in zip(layout.names, bad) if b]
-        msg = ("Hessian is not negative definite at the reported values; standard errors "
-               f"of {', '.join(names)} cannot be computed (they are shown as missing)")
+        if found:
+            why = "because of the degenerate solution above"
+        elif not concave:
+            why = "because the Hessian is not negative definite at the reported values"
+        else:
+            why = ("because the Hessian is singular at the reported values: the data do not "
+                   "identify these parameters")
+        msg = ("variance matrix is nonsymmetric or highly singular; standard errors of "
+               f"{', '.join(names)} cannot be computed (shown as missing) {why}")
         notes.append(msg)
         warnings.warn(msg, FMMNotConcaveWarning, stacklevel=3)
     return FitResult(layout=layout, theta=theta, ll=deriv.ll, grad=deriv.grad, vcov=V,
                      unidentified=bad, converged=converged, concave=concave,
                      iterations=iterations, vce=vce, log=log.lines(), warnings=tuple(notes),
-                     start_theta=start, em=em_result)
+                     start_theta=start, em=em_result, diagnostics=tuple(found),
+                     multistart=multistart)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,7 +32,11 @@ from ..errors import FMMConvergenceError
 from ..linalg import ascent_direction, is_negative_definite
 from .log import IterationLog
 
-__all__ = ["newton_raphson", "NRResult"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..parse.spec import FMMSettings
+    from .model import MixtureModel
+
+__all__ = ["newton_raphson", "NRResult", "maximize_likelihood"]
 
 Objective = Callable[[np.ndarray, int], tuple[float, np.ndarray, np.ndarray]]
 
@@ -135,3 +140,41 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
         if stuck:
             break
     return NRResult(x, f, g, H, it, converged, concave)
+
+
+def maximize_likelihood(model: "MixtureModel", theta0: np.ndarray, settings: "FMMSettings",
+                        log: IterationLog | None = None, caption: str = "Log likelihood"
+                        ) -> NRResult:
+    """Newton-Raphson on the full mixture likelihood from ``theta0``, in the free
+    parameters of the model's layout, with the ``fmm`` maximize options; ``x`` of the
+    result is ``phi`` (``model.layout.to_theta`` maps it back); ``caption`` is the
+    log's label (``Log likelihood``, ``Log pseudolikelihood``).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> from fmmpy.estimate.layout import build_layout
+    >>> from fmmpy.estimate.model import MixtureModel
+    >>> d = build_design(parse_command("1: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> m = MixtureModel(d, build_layout(d))
+    >>> r = maximize_likelihood(m, np.array([0.08, -9.0]), d.settings)
+    >>> r.converged, round(r.f, 3)
+    (True, 1350.338)
+    """
+    lay = model.layout
+
+    def fun(phi: np.ndarray, order: int):
+        theta = lay.to_theta(phi)
+        if order == 0:
+            return model.loglik(theta), None, None
+        d, _ = model.derivatives(theta, order=2)
+        if not np.isfinite(d.ll):
+            return -np.inf, None, None
+        return d.ll, lay.T.T @ d.grad, lay.T.T @ d.hess @ lay.T
+
+    return newton_raphson(fun, lay.to_phi(theta0), iterate=settings.iterate,
+                          tolerance=settings.tolerance, ltolerance=settings.ltolerance,
+                          nrtolerance=settings.nrtolerance,
+                          nonrtolerance=settings.nonrtolerance, log=log, caption=caption)

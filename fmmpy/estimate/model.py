@@ -30,12 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
 from ..families.base import grad_hess_from_eta, linear_predictors
-from ..linalg import ascent_direction
+from ..linalg import ascent_direction, logsumexp_rows
 from .layout import ParamLayout
 
 __all__ = ["MixtureModel", "Derivatives"]
@@ -110,7 +109,7 @@ class MixtureModel:
 
     def loglik_obs(self, theta: np.ndarray) -> np.ndarray:
         """Per-unit log likelihood (unweighted)."""
-        return logsumexp(self.joint(theta), axis=1)
+        return logsumexp_rows(self.joint(theta))[:, 0]
 
     def loglik(self, theta: np.ndarray) -> float:
         """The (weighted) mixture log likelihood."""
@@ -120,7 +119,7 @@ class MixtureModel:
     def posterior(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
         """Posterior class probabilities ``(n, k)`` and the log likelihood."""
         a = self.joint(theta)
-        lse = logsumexp(a, axis=1, keepdims=True)
+        lse = logsumexp_rows(a)
         with np.errstate(all="ignore"):
             post = np.exp(a - lse)
         ll = float(np.dot(self.w, lse[:, 0]))
@@ -150,7 +149,7 @@ class MixtureModel:
             parts.append(row)
         with np.errstate(all="ignore"):
             a = lp + lf
-        lse = logsumexp(a, axis=1, keepdims=True)
+        lse = logsumexp_rows(a)
         with np.errstate(all="ignore"):
             post = np.exp(a - lse)
         ll = float(np.dot(self.w, lse[:, 0]))

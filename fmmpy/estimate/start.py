@@ -1,13 +1,52 @@
-"""Starting values, Stata's way.
+"""Starting values, Stata's way: the methods of ``startvalues()``.
 
 ``startvalues(factor)`` (the default): rank the estimation sample by the model's
 variable (or, with several, by the first principal-component score of the
 standardized variables) and cut it into ``k`` groups of equal size,
 ``class = floor(k (rank - 1) / n) + 1``; fit the class model to those groups
 ("Fitting class model") and each class's outcome model to its own group
-("Fitting outcome model").  The other methods of Stata's ``startvalues()`` produce
-a class assignment or class probabilities and go through the same two fits; they
-are registered in :data:`START_METHODS`.
+("Fitting outcome model").
+
+The other methods, as Stata describes them (``help gsem_estimation_options``):
+
+``classid varname``
+    each observation starts in the class given by ``varname`` (values ``1..k``;
+    every class must be represented in the estimation sample);
+``classpr varlist``
+    ``k`` variables of initial class probabilities, normalized to sum to 1 within
+    each observation;
+``randomid``
+    observations are assigned to classes at random;
+``randompr``
+    observations get random initial class probabilities;
+``jitter [#c [#v]]``
+    the parameters of a one-class fit of each outcome are perturbed at random,
+    coefficients, intercepts, cutpoints and scale parameters by ``#c`` and
+    variances by ``#v`` (both 1 by default);
+``zero``
+    every parameter starts at 0 on its estimation scale (equal class
+    probabilities, coefficients 0, log variances 0).
+
+Class assignments and probabilities go through the class and outcome fits; ``zero``
+and ``jitter`` give parameters directly.  Each method is a function registered in
+:data:`START_METHODS`.  Stata does not publish its random-number scheme, so the
+random methods cannot reproduce Stata's draws; fmmpy's scheme, fixed and documented
+in ``docs/starting-values.md``, is:
+
+* one ``numpy.random.default_rng(seed)`` generator for all draws of a fit, used in
+  order (``seed(#)``, or 0 when no seed is given);
+* ``randomid``: ``rng.integers(0, k, n)``, redrawn while a class is empty;
+* ``randompr``: probabilities proportional to normal densities of the factor score
+  (the variable ``startvalues(factor)`` sorts by, standardized): each class is
+  centred on the score of a randomly chosen observation
+  (``rng.choice(n, k, replace=False, p=w/sum(w))``) with a random spread
+  (``exp(rng.uniform(ln .1, 0, k))``).  Probabilities unrelated to the data would
+  give classes that are nearly identical in large samples, which 20 EM iterations
+  cannot separate;
+* ``jitter``: ``theta_b + m * z * sqrt(N) * se_b`` with ``z = rng.standard_normal``
+  (class by class, equation by equation), ``se_b`` the standard error of the
+  parameter in the one-class fit and ``m`` the magnitude; class probabilities start
+  equal.
 
 Examples
 --------
@@ -19,17 +58,36 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..design import EquationDesign
 from ..errors import FMMDataError, FMMSyntaxError
-from ..parse.spec import StartValues
+from ..families.base import grad_hess_from_eta, linear_predictors
+from ..parse.spec import StartValues, VarRef
 from .log import IterationLog
 from .ml import newton_raphson
 from .model import MixtureModel
 
-__all__ = ["factor_groups", "start_values", "fit_from_posteriors", "START_METHODS",
-           "factor_score"]
+__all__ = ["factor_groups", "start_values", "start_point", "fit_from_posteriors",
+           "START_METHODS", "RANDOM_METHODS", "DEFAULT_SEED", "StartPoint", "factor_score",
+           "one_class_fit", "make_rng", "split_largest_class"]
+
+#: Seed of the random methods when ``seed()`` is not given (results are reproducible).
+DEFAULT_SEED = 0
+
+#: Methods that draw at random (the ones ``draws()`` applies to).
+RANDOM_METHODS = frozenset({"randomid", "randompr", "jitter"})
+
+
+@dataclass(frozen=True)
+class StartPoint:
+    """What a start method produces: class probabilities ``post`` ``(n, k)`` that go
+    through the class and outcome fits, or a parameter vector ``theta``."""
+
+    post: np.ndarray | None = None
+    theta: np.ndarray | None = None
 
 
 def factor_groups(score: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
@@ -104,12 +162,16 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
             b = lay.class_block(j)
             if b is not None:
                 theta[b.stop - 1] = np.log(counts[j] / counts[model.design.base])
-        theta = _logged_fit(model, theta, post, class_idx, 0, log, "Fitting class model:",
-                            "(class) log likelihood", settings_iterate)
+        if log is not None or lay.constrained:
+            theta = _logged_fit(model, theta, post, class_idx, 0, log, "Fitting class model:",
+                                "(class) log likelihood", settings_iterate)
     out_idx = np.setdiff1d(np.arange(lay.n_params), class_idx)
     for j in range(model.k):
         for ed, sl in model.equations[j]:
             theta[sl] = ed.family.start(ed.outcome, ed.X, pw[:, j])
+    if log is None and not lay.constrained:
+        # Nothing to show: the two fits are the M-step for these probabilities.
+        return model.m_step(theta, post)
     theta = _logged_fit(model, theta, post, out_idx, 1, log, "Fitting outcome model:",
                         "(outcome) log likelihood", settings_iterate)
     return theta
@@ -154,27 +216,161 @@ def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: n
     return full(result.x)
 
 
-def _factor(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> np.ndarray:
-    groups = factor_groups(factor_score(model), model.k, model.w)
-    post = np.zeros((model.n, model.k))
-    post[np.arange(model.n), groups] = 1.0
+def _one_hot(groups: np.ndarray, k: int) -> np.ndarray:
+    post = np.zeros((groups.shape[0], k))
+    post[np.arange(groups.shape[0]), groups] = 1.0
     return post
 
 
-#: startvalues() methods: each returns initial class probabilities ``(n, k)``.
-START_METHODS: dict[str, Callable[[MixtureModel, StartValues, np.random.Generator], np.ndarray]] = {
+def _factor(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    return StartPoint(post=_one_hot(factor_groups(factor_score(model), model.k, model.w),
+                                    model.k))
+
+
+def _zero(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    return StartPoint(theta=np.zeros(model.layout.n_params))
+
+
+def _start_column(model: MixtureModel, ref: object, method: str) -> np.ndarray:
+    name = ref.name if isinstance(ref, VarRef) else str(ref)
+    values = model.design.start_data.get(name)
+    if values is None:  # pragma: no cover - the design collects every startvalues() variable
+        raise FMMDataError(f"startvalues({method}): variable {name} not found")
+    if not np.all(np.isfinite(values)):
+        bad = int(np.sum(~np.isfinite(values)))
+        raise FMMDataError(f"startvalues({method}): {name} has {bad} missing value(s) in the "
+                           "estimation sample")
+    return values
+
+
+def _classid(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    name = str(sv.args[0])
+    values = _start_column(model, sv.args[0], "classid")
+    k = model.k
+    if np.any(values != np.round(values)) or np.any((values < 1) | (values > k)):
+        raise FMMDataError(f"startvalues(classid {name}): {name} must hold the class "
+                           f"numbers 1 to {k}")
+    groups = values.astype(int) - 1
+    missing = sorted(set(range(k)) - set(groups.tolist()))
+    if missing:
+        raise FMMDataError(f"startvalues(classid {name}): class "
+                           f"{', '.join(str(j + 1) for j in missing)} not represented in the "
+                           "estimation sample; every class must be")
+    return StartPoint(post=_one_hot(groups, k))
+
+
+def _classpr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    names = " ".join(str(a) for a in sv.args)
+    if len(sv.args) != model.k:
+        raise FMMSyntaxError(f"startvalues(classpr {names}): {model.k} variables required, "
+                             f"one per class; {len(sv.args)} given")
+    P = np.column_stack([_start_column(model, a, "classpr") for a in sv.args])
+    total = P.sum(axis=1)
+    if np.any(P < 0) or np.any(total <= 0):
+        raise FMMDataError(f"startvalues(classpr {names}): class probabilities must be "
+                           "nonnegative with a positive sum in every observation")
+    return StartPoint(post=P / total[:, None])
+
+
+def _randomid(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    k = model.k
+    for _ in range(100):
+        groups = rng.integers(0, k, size=model.n)
+        if np.bincount(groups, minlength=k).min() > 0:
+            return StartPoint(post=_one_hot(groups, k))
+    raise FMMDataError(f"startvalues(randomid): no random assignment of {model.n} "
+                       f"observations filled all {k} classes")
+
+
+def _standardized_score(model: MixtureModel) -> np.ndarray:
+    s = factor_score(model)
+    w = model.w
+    mean = np.average(s, weights=w)
+    sd = np.sqrt(np.average((s - mean) ** 2, weights=w))
+    return (s - mean) / sd
+
+
+def _randompr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    s = _standardized_score(model)
+    k = model.k
+    centres = s[rng.choice(model.n, size=k, replace=False, p=model.w / model.w.sum())]
+    spread = np.exp(rng.uniform(np.log(0.1), 0.0, size=k))
+    a = -0.5 * ((s[:, None] - centres) / spread) ** 2 - np.log(spread)
+    post = np.exp(a - a.max(axis=1, keepdims=True))
+    return StartPoint(post=post / post.sum(axis=1, keepdims=True))
+
+
+def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An equation fitted to the whole sample (one class): the parameters and
+    ``sqrt(N) * se`` of each (the spread of one observation's information).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> ed = d.classes[0].equations[0]
+    >>> params, spread = one_class_fit(ed, d.weights)
+    >>> float(np.round(spread[0], 6)) == float(np.round(ed.outcome.y.std(), 6))
+    True
+    """
+    init = ed.family.start(ed.outcome, ed.X, w)
+    params = ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset)
+    eta = linear_predictors(ed.blocks, ed.X, params, ed.outcome.n, ed.offset)
+    _, d1, d2 = ed.family.derivatives(ed.outcome, eta, order=2)
+    _, H = grad_hess_from_eta(ed.blocks, ed.X, w, d1, d2)
+    cov = np.linalg.pinv(-0.5 * (H + H.T))
+    spread = np.sqrt(np.clip(np.diag(cov), 0.0, None) * float(w.sum()))
+    return params, spread
+
+
+def _jitter(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    mag_c = float(sv.args[0]) if len(sv.args) > 0 else 1.0
+    mag_v = float(sv.args[1]) if len(sv.args) > 1 else 1.0
+    theta = np.zeros(model.layout.n_params)
+    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for j in range(model.k):
+        for ed, sl in model.equations[j]:
+            if id(ed) not in cache:
+                params, spread = one_class_fit(ed, model.w)
+                mags = np.concatenate([np.full(size, mag_v if blk.kind == "variance" else mag_c)
+                                       for blk, size in zip(ed.blocks, ed.sizes)])
+                cache[id(ed)] = (params, spread, mags)
+            params, spread, mags = cache[id(ed)]
+            theta[sl] = params + mags * rng.standard_normal(params.size) * spread
+    return StartPoint(theta=theta)
+
+
+StartMethod = Callable[[MixtureModel, StartValues, np.random.Generator], StartPoint]
+
+#: startvalues() methods: each returns a :class:`StartPoint` (class probabilities or
+#: parameters).
+START_METHODS: dict[str, StartMethod] = {
     "factor": _factor,
+    "zero": _zero,
+    "classid": _classid,
+    "classpr": _classpr,
+    "randomid": _randomid,
+    "randompr": _randompr,
+    "jitter": _jitter,
 }
 
 
-def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,
-                 rng: np.random.Generator | None = None) -> np.ndarray:
-    """Starting ``theta`` by the ``startvalues()`` method ``sv``.
+def make_rng(sv: StartValues) -> np.random.Generator:
+    """The generator of a fit's random draws: ``seed()`` or :data:`DEFAULT_SEED`."""
+    return np.random.default_rng(DEFAULT_SEED if sv.seed is None else sv.seed)
+
+
+def start_point(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    """One start (one draw) of method ``sv``.
 
     Raises
     ------
     FMMDataError
-        When there are fewer observations than classes, or a class starts empty.
+        When there are fewer observations than classes.
+    FMMSyntaxError
+        For a method that is not registered.
     """
     if model.n < model.k:
         raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} observations")
@@ -182,5 +378,64 @@ def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,
     if method is None:
         raise FMMSyntaxError(f"startvalues({sv.method}) is not available in this version; "
                              f"available: {', '.join(START_METHODS)}")
-    post = method(model, sv, rng or np.random.default_rng(sv.seed))
-    return fit_from_posteriors(model, post, log)
+    point = method(model, sv, rng)
+    if isinstance(point, np.ndarray):  # methods may return class probabilities directly
+        point = StartPoint(post=point)
+    return point
+
+
+def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,
+                 rng: np.random.Generator | None = None) -> np.ndarray:
+    """Starting ``theta`` by the ``startvalues()`` method ``sv`` (one draw).
+
+    Raises
+    ------
+    FMMDataError
+        When there are fewer observations than classes, or a class starts empty.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> from fmmpy.estimate.layout import build_layout
+    >>> from fmmpy.parse.spec import StartValues
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> m = MixtureModel(d, build_layout(d))
+    >>> start_values(m, StartValues("zero"), None).tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    point = start_point(model, sv, rng if rng is not None else make_rng(sv))
+    if point.theta is not None:
+        return np.asarray(point.theta, dtype=float)
+    return fit_from_posteriors(model, point.post, log)
+
+
+def split_largest_class(model: MixtureModel, post: np.ndarray) -> np.ndarray:
+    """Class probabilities for ``k`` classes from those of a ``k - 1`` class fit: the
+    class with the largest posterior mass is split in two at the weighted median of
+    the factor score of its members (lower half keeps its place, upper half follows).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> from fmmpy.estimate.layout import build_layout
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> m = MixtureModel(d, build_layout(d))
+    >>> split_largest_class(m, np.ones((m.n, 1))).sum(axis=0).tolist()
+    [243.0, 242.0]
+    """
+    if post.shape != (model.n, model.k - 1):
+        raise FMMDataError(f"start_from=: a fit with {model.k - 1} classes on the same "
+                           f"estimation sample is required (got {post.shape[1]} classes)")
+    pw = model.w[:, None] * post
+    c = int(np.argmax(pw.sum(axis=0)))
+    order = np.argsort(factor_score(model), kind="stable")
+    cum = np.cumsum(pw[order, c])
+    upper = np.zeros(model.n, dtype=bool)
+    upper[order] = cum - pw[order, c] >= 0.5 * cum[-1]
+    low = np.where(upper, 0.0, post[:, c])
+    high = np.where(upper, post[:, c], 0.0)
+    return np.column_stack([post[:, :c], low, high, post[:, c + 1:]])

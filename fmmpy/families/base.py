@@ -71,6 +71,12 @@ class Block:
         by ``kind`` (``coef`` blocks: ``cons`` for ``_cons``, ``coef`` otherwise;
         ``variance``: ``errvar``; ``aux``: ``scale``).  Cutpoints, for example, set
         ``pclass="cons"``.
+    scale : int
+        ``1`` when an ``aux`` block is ``ln(sigma)`` of a continuous density (``2`` for
+        ``ln(sigma^2)``); ``variance`` blocks are log variances and need not say so.
+        The density is unbounded as such a parameter goes to minus infinity (a class
+        collapsing onto repeated values); the estimator uses this to detect degenerate
+        solutions.  See :attr:`scale_power`.
     """
 
     equation: str
@@ -78,6 +84,19 @@ class Block:
     kind: str = "coef"
     term: str = "_cons"
     pclass: str | None = None
+    scale: int = 0
+
+    @property
+    def scale_power(self) -> int:
+        """``p`` such that the block is ``ln(sigma^p)`` of a scale parameter (``0``: not
+        a scale): :attr:`scale`, or 2 for a ``variance`` block.
+
+        Examples
+        --------
+        >>> Block("y", "const", "variance", "var(e.y)").scale_power, Block("y").scale_power
+        (2, 0)
+        """
+        return self.scale or (2 if self.kind == "variance" else 0)
 
     @property
     def display_exp(self) -> bool:

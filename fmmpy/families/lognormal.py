@@ -38,7 +38,7 @@ class Lognormal(Family):
 
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         y = depvars[0]
-        return (Block(y), Block(f"/{y}", "const", "aux", "logs"))
+        return (Block(y), Block(f"/{y}", "const", "aux", "logs", scale=1))
 
     def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
         return (("Response", depvars[0]), ("Family", "lognormal"), ("Link", "log"))
