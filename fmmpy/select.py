@@ -40,6 +40,7 @@ from .display.tables import header_lines
 from .errors import FMMError, FMMWarning
 from .estimate.model import MixtureModel
 from .estimate.multistart import Progress, Search, search_higher
+from .progress import ProgressLine
 from .results import FMMResults
 
 __all__ = ["select_k", "SelectK"]
@@ -131,7 +132,7 @@ def _score(res: FMMResults) -> tuple[int, float]:
 
 
 def select_k(model: str, data: pd.DataFrame, k: Iterable[int] = range(1, 6), *,
-             draws: int = 10, seed: int = 1,
+             draws: int = 10, seed: int = 1, log: bool = True,
              progress: Callable[[Progress], None] | None = None, **options: Any) -> SelectK:
     """Fit ``k`` classes for each ``k`` and tabulate information criteria.
 
@@ -145,6 +146,10 @@ def select_k(model: str, data: pd.DataFrame, k: Iterable[int] = range(1, 6), *,
         The numbers of classes to fit (default 1 to 5).
     draws, seed : int
         Random starts per ``k`` (``randompr``, screened by EM) and their seed.
+    log : bool
+        Show a progress line (``select_k: 2/5  k = 2, ll = ...``) on a terminal while
+        fitting; ``False`` switches it off.  Nothing is drawn when standard error is not
+        a terminal.
     progress : callable, optional
         Called with a :class:`~fmmpy.estimate.multistart.Progress` after each ``k``.
     **options
@@ -166,29 +171,36 @@ def select_k(model: str, data: pd.DataFrame, k: Iterable[int] = range(1, 6), *,
     ks = sorted({int(v) for v in k})
     if not ks or ks[0] < 1:
         raise FMMError("select_k: k must list positive numbers of classes")
-    options = {key: v for key, v in options.items() if key not in ("log", "search")}
+    options = {key: v for key, v in options.items() if key != "search"}
     fits: dict[int, FMMResults] = {}
     rows: dict[int, dict[str, Any]] = {}
-    for i, kk in enumerate(ks):
-        command = f"{kk}: {model}"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FMMWarning)
-            fitted, extra = _fit_k(command, data, fits.get(kk - 1), draws, seed, options)
-        best = max(fitted, key=_score)
-        # Starts fitted by ML: the deterministic ones and the polished random draws (the
-        # refit from a draw's solution is that draw again, not another start).
-        lls = [c.llf for c in fitted[:-1 if len(fitted) > 1 and extra.refit else None]
-               if _score(c)[0]] + extra.lls
-        tol = 1e-7 * (abs(best.llf) + 1.0)
-        n_best = 0 if best.degenerate else sum(1 for v in lls if abs(v - best.llf) <= tol)
-        fits[kk] = best
-        rows[kk] = _row(best, n_best, len(fitted) - extra.refit + extra.polished)
-        if progress is not None:
-            progress(Progress("select_k", i + 1, len(ks), best.llf))
+    with ProgressLine("select_k", total=len(ks), enabled=log) as line:
+        for i, kk in enumerate(ks):
+            fits[kk], rows[kk] = _fit_one_k(f"{kk}: {model}", data, fits.get(kk - 1), draws,
+                                            seed, options)
+            line.update(detail=f"k = {kk}, ll = {fmt_g(fits[kk].llf, 10)}")
+            if progress is not None:
+                progress(Progress("select_k", i + 1, len(ks), fits[kk].llf))
     frame = pd.DataFrame.from_dict(rows, orient="index")[_COLUMNS]
     frame.index.name = "k"
     nobs = next(iter(fits.values())).nobs
     return SelectK(model, nobs, frame, fits)
+
+
+def _fit_one_k(command: str, data: pd.DataFrame, previous: FMMResults | None, draws: int,
+               seed: int, options: dict[str, Any]) -> tuple[FMMResults, dict[str, Any]]:
+    """The best fit of one ``k`` over every start, and its row of the table."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FMMWarning)
+        fitted, extra = _fit_k(command, data, previous, draws, seed, options)
+    best = max(fitted, key=_score)
+    # Starts fitted by ML: the deterministic ones and the polished random draws (the
+    # refit from a draw's solution is that draw again, not another start).
+    lls = [c.llf for c in fitted[:-1 if len(fitted) > 1 and extra.refit else None]
+           if _score(c)[0]] + extra.lls
+    tol = 1e-7 * (abs(best.llf) + 1.0)
+    n_best = 0 if best.degenerate else sum(1 for v in lls if abs(v - best.llf) <= tol)
+    return best, _row(best, n_best, len(fitted) - extra.refit + extra.polished)
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,21 @@ def test_select_k_passes_fmm_options(stamp):
     tab = fmmpy.select_k("regress thickness", data=df, k=[2], draws=0, lcprob="z")
     assert "2.Class:z" in tab.fits[2].params.index
     assert isinstance(tab.to_frame(), pd.DataFrame)
+
+
+def test_select_k_shows_a_progress_line_on_a_terminal(stamp, monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    fmmpy.select_k("regress thickness", data=stamp, k=[1, 2], draws=1)
+    assert "select_k: 2/2  k = 2, ll = " in term.getvalue()
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    fmmpy.select_k("regress thickness", data=stamp, k=[1], draws=1, log=False)
+    assert quiet.getvalue() == ""
