@@ -86,6 +86,8 @@ class EquationDesign:
     def block_terms(self, index: int) -> tuple[str, ...]:
         """Row labels of block ``index``."""
         b = self.blocks[index]
+        if b.design == "none":
+            return ()
         return self.xnames if b.design == "main" else (b.term,)
 
 
@@ -209,7 +211,8 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     predicting = reference is not None
     k = spec.nclasses
     comps = spec.class_components
-    base = settings.lcbase - 1
+    base = _hybrid_base(spec) if spec.hybrid and spec.option("lcbase") is None \
+        else settings.lcbase - 1
     if not 0 <= base < k:
         raise FMMSyntaxError(f"lcbase({settings.lcbase}) out of range: the model has {k} classes")
 
@@ -220,8 +223,12 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             if eq not in expanded:
                 expanded[eq] = expand_rhs(eq.rhs, columns, eq.depvars)
     lcprob_rhs: list[RHS | None] = []
+    per_component = spec.hybrid and any(c.lcprob is not None for c in comps)
+    if per_component and settings.lcprob is not None:
+        raise FMMSyntaxError("lcprob() may not be given both before the colon and inside "
+                             "a component")
     for j, comp in enumerate(comps):
-        rhs = comp.lcprob if spec.hybrid else settings.lcprob
+        rhs = comp.lcprob if per_component else settings.lcprob
         lcprob_rhs.append(None if (rhs is None or j == base) else expand_rhs(rhs, columns))
     numeric, factors = model_variables(spec, expanded, [r for r in lcprob_rhs if r is not None])
     families: dict[EquationSpec, Family] = {}
@@ -313,6 +320,10 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             eq_designs[eq] = _equation_design(eq, families[eq], rhs, sample, num_values, rows,
                                               notes)
 
+    if all(not ed.blocks for ed in eq_designs.values()):
+        raise FMMSyntaxError("the model has no parameters to estimate; a point mass cannot "
+                             "be used by itself: combine it with other models, as in "
+                             "'fmm: (pointmass y) (poisson y x)'")
     classes: list[ClassDesign] = []
     z_cache: dict[RHS | None, tuple[np.ndarray, tuple[str, ...], MatrixBuilder | None]] = {}
     for j, comp in enumerate(comps):
@@ -340,6 +351,15 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
                   data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
                   weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
                   notes=tuple(notes), base=base, prediction=predicting)
+
+
+def _hybrid_base(spec: FMMSpec) -> int:
+    """Stata's default base class in the hybrid syntax: the first component without
+    its own ``lcprob()`` (the first component when every one has it)."""
+    for j, comp in enumerate(spec.components):
+        if comp.lcprob is None:
+            return j
+    return 0
 
 
 def _note_omitted(builder: MatrixBuilder, notes: list[str]) -> None:
@@ -399,6 +419,8 @@ def _equation_design(eq: EquationSpec, family: Family, rhs: RHS, sample: pd.Data
                      num_values: Mapping[str, np.ndarray], rows: np.ndarray,
                      notes: list[str]) -> EquationDesign:
     rhs = resolve_bases(rhs, sample)
+    if not family.has_intercept:
+        rhs = replace(rhs, constant=False)
     outcome = _outcome(eq, family, num_values, rows)
     family.check_y(outcome, eq.depvars)
     family = family.configure(outcome)

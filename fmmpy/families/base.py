@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FMMDataError
+from ..errors import FMMDataError, FMMSyntaxError
 from ..linalg import ascent_direction
 
 __all__ = [
@@ -38,8 +38,11 @@ __all__ = [
     "block_sizes",
     "linear_predictors",
     "grad_hess_from_eta",
+    "score_matrix",
     "newton_weighted_fit",
     "weighted_least_squares",
+    "intercept_start",
+    "weighted_mean",
 ]
 
 
@@ -53,13 +56,17 @@ class Block:
         Equation name used by ``tidy()`` and parameter names (the depvar for the
         main equation).
     design : str
-        Name of the design matrix it uses: ``"main"`` (the covariates) or
-        ``"const"`` (an ancillary parameter: one constant).
-    kind : {"coef", "variance", "aux"}
+        Name of the design matrix it uses: ``"main"`` (the covariates),
+        ``"const"`` (an ancillary parameter: one constant) or ``"none"`` (no
+        parameters: the linear predictor is fixed at 0, as for the base outcome of
+        ``mlogit``).
+    kind : {"coef", "variance", "aux", "base"}
         ``coef``: printed under a header row named ``equation``, one row per term;
         ``variance``: one row labelled ``term`` (for example ``var(e.y)``),
         estimated as a log and shown exponentiated, CI on the log scale, no z;
-        ``aux``: a free ancillary parameter printed under ``/equation``.
+        ``aux``: a free ancillary parameter printed under ``/equation``
+        (consecutive ``aux`` blocks of one equation share the header, as cutpoints
+        do); ``base``: a ``"none"`` block, printed as ``equation | (base outcome)``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
     """
@@ -115,6 +122,9 @@ class Family:
     model: str = ""
     #: Short description used in messages (``regress``, ``lognormal``...).
     label: str = ""
+    #: Whether the main equation carries a constant (ordered models: no, the
+    #: cutpoints take its place; the design then drops ``_cons``).
+    has_intercept: bool = True
 
     # -- description -----------------------------------------------------------------
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
@@ -136,6 +146,23 @@ class Family:
         """Return the family adapted to the data (for example the outcome levels of an
         ordinal model); most families return ``self``."""
         return self
+
+    def support(self, outcome: Outcome) -> np.ndarray | None:
+        """Rows the model can generate whatever its parameters (``None``: all rows).
+
+        A degenerate component (``pointmass``) gives zero density elsewhere; start
+        values never put such rows in its class."""
+        return None
+
+    def outcome_levels(self) -> tuple[float, ...] | None:
+        """The outcome values of a multi-outcome model (``mlogit``, ``ologit``,
+        ``oprobit``), for ``predict``'s ``outcome(depvar #)``; ``None`` otherwise."""
+        return None
+
+    def at_outcome_level(self, level: float) -> "Family":
+        """The family predicting outcome ``level`` (``predict, outcome(depvar #)``)."""
+        raise FMMSyntaxError(f"outcome(depvar #) is allowed only for mlogit, ologit and "
+                             f"oprobit outcomes, not after {self.label or self.model}")
 
     def check_y(self, outcome: Outcome, depvars: Sequence[str]) -> None:
         """Raise :class:`FMMDataError` for outcomes the model cannot take."""
@@ -188,6 +215,8 @@ class Family:
 def _design_for(block: Block, X: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
     if block.design == "const":
         return None
+    if block.design == "none":
+        return np.zeros((n, 0))
     return X[block.design]
 
 
@@ -200,7 +229,28 @@ def block_sizes(blocks: Sequence[Block], X: Mapping[str, np.ndarray]) -> list[in
     >>> block_sizes([Block("y"), Block("y", "const", "variance")], {"main": np.ones((4, 3))})
     [3, 1]
     """
-    return [1 if b.design == "const" else X[b.design].shape[1] for b in blocks]
+    return [1 if b.design == "const" else 0 if b.design == "none" else X[b.design].shape[1]
+            for b in blocks]
+
+
+def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray
+                 ) -> np.ndarray:
+    """Per-row scores ``(n, p)`` with respect to the parameters, from the derivatives
+    ``d1`` with respect to the linear predictors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score_matrix([Block("y"), Block("y", "const", "variance")],
+    ...              {"main": np.array([[1.0, 2.0]])}, np.array([[3.0, 4.0]]))
+    array([[3., 6., 4.]])
+    """
+    n = d1.shape[0]
+    cols = []
+    for b, blk in enumerate(blocks):
+        M = _design_for(blk, X, n)
+        cols.append(d1[:, b:b + 1] if M is None else M * d1[:, b:b + 1])
+    return np.hstack(cols) if cols else np.zeros((n, 0))
 
 
 def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], params: np.ndarray,
@@ -340,3 +390,34 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     sw = np.sqrt(np.maximum(w, 0.0))
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef
+
+
+def intercept_start(X: np.ndarray, value: float) -> np.ndarray:
+    """Coefficients with ``value`` on the constant column (a column of ones) and 0
+    elsewhere: the usual starting point of a Newton fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> intercept_start(np.column_stack([np.arange(3.0), np.ones(3)]), -1.5)
+    array([ 0. , -1.5])
+    """
+    beta = np.zeros(X.shape[1])
+    if X.shape[0]:
+        const = np.flatnonzero(np.all(X == 1.0, axis=0))
+        if const.size:
+            beta[const[0]] = value
+    return beta
+
+
+def weighted_mean(values: np.ndarray, w: np.ndarray) -> float:
+    """``sum(w * values) / sum(w)`` (``nan`` without weight).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_mean(np.array([1.0, 3.0]), np.array([1.0, 3.0]))
+    2.5
+    """
+    total = float(np.sum(w))
+    return float(np.dot(w, values) / total) if total > 0 else float("nan")
