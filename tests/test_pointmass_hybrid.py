@@ -186,3 +186,29 @@ def test_errors(zidata):
     with pytest.raises(fmmpy.FMMDataError, match="cannot be produced by any class"):
         fmmpy.fmm("fmm: (pointmass z ; poisson y) (pointmass z, value(1) ; poisson y)",
                   data=df, log=False)
+
+
+def test_cure_type_model_with_exposure():
+    """A cure-type model for event counts: a cured fraction never has an event, the
+    others have Poisson events at a rate per unit of follow-up time.  It is a
+    zero-inflated Poisson with exposure; statsmodels' ZeroInflatedPoisson (constant
+    inflation, same exposure) is the reference."""
+    rng = np.random.default_rng(43)
+    n = 1500
+    x = rng.normal(size=n)
+    time = rng.uniform(0.5, 3.0, size=n)
+    cured = rng.random(n) < 0.3
+    events = np.where(cured, 0, rng.poisson(time * np.exp(-0.2 + 0.5 * x)))
+    df = pd.DataFrame({"events": events.astype(float), "x": x, "time": time})
+    res = fmmpy.fmm("fmm: (pointmass events) (poisson events x, exposure(time))", data=df,
+                    log=False)
+    X = sm.add_constant(df[["x"]], prepend=False)
+    model = ZeroInflatedPoisson(df.events, X, exog_infl=np.ones((n, 1)), exposure=df.time)
+    ref = model.fit(method="newton", maxiter=500, tol=1e-12, disp=0)
+    assert res.llf == pytest.approx(ref.llf, rel=1e-9)
+    ours = np.r_[-res.params["2.Class:_cons"], res.params[["2.Class:events:x",
+                                                           "2.Class:events:_cons"]]]
+    assert np.allclose(ours, ref.params.to_numpy(), atol=1e-5)
+    # the cured share, from estat lcprob, is the inflation probability
+    share = res.estat_lcprob().to_frame().loc[1, "margin"]
+    assert share == pytest.approx(expit(ref.params.iloc[0]), rel=1e-5)
