@@ -17,7 +17,8 @@ from ..errors import FMMDataError, FMMSyntaxError
 from ..parse.options import OptionSchema, as_varref
 
 __all__ = ["NOCONSTANT", "OFFSET", "EXPOSURE", "ASIS", "check_counts", "check_varies",
-           "level_label", "single_offset", "trials_values"]
+           "level_label", "level_positions", "selected_position", "single_offset",
+           "trials_values"]
 
 NOCONSTANT = OptionSchema("noconstant", 6)
 OFFSET = OptionSchema("offset", 3, as_varref())
@@ -85,6 +86,37 @@ def level_label(value: float) -> str:
     """An outcome value as Stata prints it in equation names (``2`` for 2.0)."""
     v = float(value)
     return str(int(v)) if v.is_integer() else f"{v:g}"
+
+
+def level_positions(levels: Sequence[float], y: np.ndarray) -> np.ndarray:
+    """Position of each outcome value among ``levels`` (``-1`` for a value not there).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> level_positions((1.0, 3.0, 4.0), np.array([3.0, 4.0, 2.0])).tolist()
+    [1, 2, -1]
+    """
+    lv = np.asarray(levels, dtype=float)
+    idx = np.searchsorted(lv, y)
+    known = (idx < lv.size) & (lv[np.minimum(idx, lv.size - 1)] == y)
+    return np.where(known, idx, -1)
+
+
+def selected_position(levels: Sequence[float], selected: float | None) -> int:
+    """Position of the outcome level ``predict`` reports (the first by default).
+
+    Examples
+    --------
+    >>> selected_position((1.0, 3.0), 3.0), selected_position((1.0, 3.0), None)
+    (1, 0)
+    """
+    if selected is None:
+        return 0
+    if float(selected) not in levels:
+        raise FMMDataError(f"outcome level {selected:g} is not among the outcome values "
+                           f"({', '.join(level_label(v) for v in levels)})")
+    return list(levels).index(float(selected))
 
 
 def trials_values(trials: float | str | None, extras: Any, n: int) -> np.ndarray:

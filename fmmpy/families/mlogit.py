@@ -29,7 +29,7 @@ from ..errors import FMMDataError
 from ..parse.options import OptionSchema, as_float
 from ..registry import ModelSyntax, register_model
 from .base import Block, Family, Outcome, intercept_start, newton_weighted_fit
-from .common import NOCONSTANT, check_varies, level_label
+from .common import NOCONSTANT, check_varies, level_label, level_positions, selected_position
 
 __all__ = ["MLogit"]
 
@@ -89,14 +89,8 @@ class MLogit(Family):
         return replace(self, selected=float(level))
 
     # -- likelihood ----------------------------------------------------------------------
-    def _index(self, y: np.ndarray) -> np.ndarray:
-        lv = np.asarray(self.levels)
-        idx = np.searchsorted(lv, y)
-        ok = (idx < lv.size) & (lv[np.minimum(idx, lv.size - 1)] == y)
-        return np.where(ok, idx, -1)
-
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
-        idx = self._index(outcome.y)
+        idx = level_positions(self.levels, outcome.y)
         rows = np.arange(idx.size)
         logp = eta - logsumexp(eta, axis=1, keepdims=True)
         ll = np.where(idx >= 0, logp[rows, np.maximum(idx, 0)], -np.inf)
@@ -126,16 +120,8 @@ class MLogit(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
-    def _level_index(self) -> int:
-        if self.selected is None:
-            return 0
-        if self.selected not in self.levels:
-            raise FMMDataError(f"outcome level {self.selected:g} is not among the outcome "
-                               f"values ({', '.join(level_label(v) for v in self.levels)})")
-        return self.levels.index(self.selected)
-
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
-        k = self._level_index()
+        k = selected_position(self.levels, self.selected)
         if stat == "mu":
             return np.exp(eta[:, k] - logsumexp(eta, axis=1))
         if stat == "eta":

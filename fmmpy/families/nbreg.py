@@ -116,37 +116,37 @@ class NBreg(Family):
 _BIG = 1e3      # above this, gamma-function differences use their asymptotic series
 
 
-def _lgamma_diff(y: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``lnG(y + r) - lnG(r)``, accurate when ``r`` is huge (alpha near 0)."""
+def _asymptotic(y: np.ndarray, r: np.ndarray, series, direct) -> np.ndarray:
+    """``direct(y, r)`` for moderate ``r``, ``series(y, r, y + r)`` (an asymptotic
+    expansion of the same difference) above :data:`_BIG`."""
     big = r > _BIG
     rb = np.where(big, r, _BIG)
-    x = rb + y
-    series = ((rb - 0.5) * np.log1p(y / rb) + y * np.log(x) - y
-              + (1.0 / x - 1.0 / rb) / 12.0 - (x ** -3 - rb ** -3) / 360.0)
     rs = np.where(big, 1.0, r)
-    return np.where(big, series, gammaln(y + rs) - gammaln(rs))
+    return np.where(big, series(y, rb, rb + y), direct(y, rs))
+
+
+def _lgamma_diff(y: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``lnG(y + r) - lnG(r)``, accurate when ``r`` is huge (alpha near 0)."""
+    return _asymptotic(y, r, lambda y, r, x: (
+        (r - 0.5) * np.log1p(y / r) + y * np.log(x) - y
+        + (1.0 / x - 1.0 / r) / 12.0 - (x ** -3 - r ** -3) / 360.0),
+        lambda y, r: gammaln(y + r) - gammaln(r))
 
 
 def _digamma_diff(y: np.ndarray, r: np.ndarray) -> np.ndarray:
     """``psi(y + r) - psi(r)``."""
-    big = r > _BIG
-    rb = np.where(big, r, _BIG)
-    x = rb + y
-    series = (np.log1p(y / rb) + y / (2.0 * rb * x) + y * (2.0 * rb + y) / (12.0 * rb * rb * x * x)
-              + (x ** -4 - rb ** -4) / 120.0)
-    rs = np.where(big, 1.0, r)
-    return np.where(big, series, digamma(y + rs) - digamma(rs))
+    return _asymptotic(y, r, lambda y, r, x: (
+        np.log1p(y / r) + y / (2.0 * r * x) + y * (2.0 * r + y) / (12.0 * r * r * x * x)
+        + (x ** -4 - r ** -4) / 120.0),
+        lambda y, r: digamma(y + r) - digamma(r))
 
 
 def _trigamma_diff(y: np.ndarray, r: np.ndarray) -> np.ndarray:
     """``psi'(y + r) - psi'(r)``."""
-    big = r > _BIG
-    rb = np.where(big, r, _BIG)
-    x = rb + y
-    series = (-y / (rb * x) - y * (2.0 * rb + y) / (2.0 * rb * rb * x * x)
-              + (x ** -3 - rb ** -3) / 6.0 - (x ** -5 - rb ** -5) / 30.0)
-    rs = np.where(big, 1.0, r)
-    return np.where(big, series, polygamma(1, y + rs) - polygamma(1, rs))
+    return _asymptotic(y, r, lambda y, r, x: (
+        -y / (r * x) - y * (2.0 * r + y) / (2.0 * r * r * x * x)
+        + (x ** -3 - r ** -3) / 6.0 - (x ** -5 - r ** -5) / 30.0),
+        lambda y, r: polygamma(1, y + r) - polygamma(1, r))
 
 
 def _nb2(y: np.ndarray, e: np.ndarray, lna: np.ndarray, order: int):

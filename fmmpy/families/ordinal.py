@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import FMMDataError
 from ..registry import ModelSyntax, register_model
 from .base import Block, Family, Outcome, newton_weighted_fit
-from .common import OFFSET, check_varies
+from .common import OFFSET, check_varies, level_positions, selected_position
 from .links import LATENT, logdiffexp
 
 __all__ = ["Ordinal"]
@@ -84,11 +84,7 @@ class Ordinal(Family):
     def _bounds(self, y: np.ndarray, eta: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Level index (``-1`` if unknown), lower and upper ``c - x'b`` per row."""
-        J = len(self.levels)
-        lv = np.asarray(self.levels)
-        idx = np.searchsorted(lv, y)
-        known = (idx < J) & (lv[np.minimum(idx, J - 1)] == y)
-        idx = np.where(known, idx, -1)
+        idx = level_positions(self.levels, y)
         cuts = np.column_stack([np.full(y.size, -np.inf), eta[:, 1:],
                                 np.full(y.size, np.inf)])
         k = np.maximum(idx, 0)
@@ -156,18 +152,9 @@ class Ordinal(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
-    def _level_index(self) -> int:
-        if self.selected is None:
-            return 0
-        matches = np.flatnonzero(np.asarray(self.levels) == self.selected)
-        if not matches.size:
-            raise FMMDataError(f"outcome level {self.selected:g} is not among the outcome "
-                               f"values ({', '.join(f'{v:g}' for v in self.levels)})")
-        return int(matches[0])
-
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
-            level = np.full(eta.shape[0], self.levels[self._level_index()])
+            level = np.full(eta.shape[0], self.levels[selected_position(self.levels, self.selected)])
             return np.exp(self.loglik(Outcome(level), eta))
         if stat == "distribution":
             if outcome is None:
