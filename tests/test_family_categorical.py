@@ -176,3 +176,18 @@ def test_two_class_mlogit_mixture_recovers_parameters():
     res = fmmpy.fmm("2: mlogit m0 x ; mlogit m1 x", data=df, log=False)
     assert res.converged
     assert max_abs_z(res, truth, shares=[0.55, 0.45]) < 4.0
+
+
+@pytest.mark.parametrize("command", ["1: ologit o x1", "1: mlogit m x1", "1: logit b x1",
+                                     "1: poisson m x1",
+                                     "fmm: (pointmass m, value(1)) (poisson m x1)"])
+def test_density_on_new_data_with_missing_outcome(catdata, command):
+    """On new data the outcome may be missing: density and distribution are then missing
+    too, while mu still predicts."""
+    data = catdata.assign(b=(catdata.o == 1) * 1.0)
+    res = fmmpy.fmm(command, data=data, log=False)
+    new = data.head(4).copy()
+    new.loc[new.index[:2], ["o", "m", "b"]] = np.nan
+    dens = res.predict("density", data=new, marginal=True).to_numpy()
+    assert np.isnan(dens[:2]).all() and np.isfinite(dens[2:]).all()
+    assert np.isfinite(res.predict("mu", data=new, marginal=True).to_numpy()).all()

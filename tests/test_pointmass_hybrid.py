@@ -182,6 +182,8 @@ def test_errors(zidata):
     with pytest.raises(fmmpy.FMMSyntaxError, match="both before the colon"):
         fmmpy.fmm("fmm, lcprob(x1): (pointmass y, lcprob(x2)) (poisson y x1)", data=zidata,
                   log=False)
+    with pytest.raises(fmmpy.FMMDataError, match="class 1 cannot produce any observation"):
+        fmmpy.fmm("fmm: (pointmass y, value(-1)) (poisson y x1)", data=zidata, log=False)
     df = zidata.assign(z=zidata.y.clip(upper=2.0))
     with pytest.raises(fmmpy.FMMDataError, match="cannot be produced by any class"):
         fmmpy.fmm("fmm: (pointmass z ; poisson y) (pointmass z, value(1) ; poisson y)",

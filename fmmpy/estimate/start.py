@@ -127,6 +127,11 @@ def _within_support(model: MixtureModel, post: np.ndarray) -> np.ndarray:
                 feasible[:, j] &= mask
     if feasible.all():
         return post
+    never = np.flatnonzero(~feasible.any(axis=0))
+    if never.size:
+        raise FMMDataError(f"the model of class {never[0] + 1} cannot produce any observation "
+                           "of the estimation sample (a point mass at a value the outcome "
+                           "never takes)")
     if not feasible.any(axis=1).all():
         i = int(np.flatnonzero(~feasible.any(axis=1))[0])
         raise FMMDataError(f"observation {i + 1} of the estimation sample cannot be produced "

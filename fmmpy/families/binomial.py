@@ -105,6 +105,7 @@ class Binomial(Family):
             ll = np.where(y > 0, y * lp, 0.0) + np.where(f > 0, f * lq, 0.0)
         if not self.binary:
             ll = ll + gammaln(n + 1.0) - gammaln(y + 1.0) - gammaln(f + 1.0)
+        ll = np.where(np.isnan(outcome.y), np.nan, ll)  # a missing outcome (prediction data)
         if order == 0:
             return ll, None, None
         d1 = (y * dlp + f * dlq)[:, None]

@@ -93,7 +93,8 @@ class MLogit(Family):
         idx = level_positions(self.levels, outcome.y)
         rows = np.arange(idx.size)
         logp = eta - logsumexp(eta, axis=1, keepdims=True)
-        ll = np.where(idx >= 0, logp[rows, np.maximum(idx, 0)], -np.inf)
+        ll = np.where(idx >= 0, logp[rows, np.maximum(idx, 0)],
+                      np.where(np.isnan(outcome.y), np.nan, -np.inf))
         if order == 0:
             return ll, None, None
         p = np.exp(logp)

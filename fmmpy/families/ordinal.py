@@ -104,7 +104,7 @@ class Ordinal(Family):
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
         y = outcome.y
         idx, a, b, rows = self._bounds(y, eta)
-        ll = np.where(idx >= 0, self._logprob(a, b), -np.inf)
+        ll = np.where(idx >= 0, self._logprob(a, b), np.where(np.isnan(y), np.nan, -np.inf))
         if order == 0:
             return ll, None, None
         F = LATENT[self.link]
