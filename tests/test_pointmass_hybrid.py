@@ -179,7 +179,7 @@ def test_errors(zidata):
         fmmpy.fmm("fmm 2: pointmass y", data=zidata, log=False)
     with pytest.raises(fmmpy.FMMSyntaxError, match="no covariates"):
         fmmpy.fmm("fmm: (pointmass y x1) (poisson y x1)", data=zidata, log=False)
-    with pytest.raises(fmmpy.FMMSyntaxError, match="both before the colon"):
+    with pytest.raises(fmmpy.FMMSyntaxError, match="may not be specified before the colon"):
         fmmpy.fmm("fmm, lcprob(x1): (pointmass y, lcprob(x2)) (poisson y x1)", data=zidata,
                   log=False)
     with pytest.raises(fmmpy.FMMDataError, match="class 1 cannot produce any observation"):

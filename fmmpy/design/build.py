@@ -225,8 +225,8 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     lcprob_rhs: list[RHS | None] = []
     per_component = spec.hybrid and any(c.lcprob is not None for c in comps)
     if per_component and settings.lcprob is not None:
-        raise FMMSyntaxError("lcprob() may not be given both before the colon and inside "
-                             "a component")
+        raise FMMSyntaxError("lcprob() may not be specified before the colon when it is "
+                             "specified inside components")
     for j, comp in enumerate(comps):
         rhs = comp.lcprob if per_component else settings.lcprob
         lcprob_rhs.append(None if (rhs is None or j == base) else expand_rhs(rhs, columns))
@@ -419,8 +419,7 @@ def _equation_design(eq: EquationSpec, family: Family, rhs: RHS, sample: pd.Data
                      num_values: Mapping[str, np.ndarray], rows: np.ndarray,
                      notes: list[str]) -> EquationDesign:
     rhs = resolve_bases(rhs, sample)
-    if not family.has_intercept:
-        rhs = replace(rhs, constant=False)
+    rhs = family.design_rhs(rhs)["main"]
     outcome = _outcome(eq, family, num_values, rows)
     family.check_y(outcome, eq.depvars)
     family = family.configure(outcome)

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
 from ..linalg import ascent_direction
+from ..parse.terms import RHS
 
 __all__ = [
     "Block",
@@ -69,12 +70,18 @@ class Block:
         do); ``base``: a ``"none"`` block, printed as ``equation | (base outcome)``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
+    pclass : str or None
+        Stata's parameter class for ``lcinvariant()`` when it is not the one implied
+        by ``kind`` (``coef`` blocks: ``cons`` for ``_cons``, ``coef`` otherwise;
+        ``variance``: ``errvar``; ``aux``: ``scale``).  Cutpoints, for example, set
+        ``pclass="cons"``.
     """
 
     equation: str
     design: str = "main"
     kind: str = "coef"
     term: str = "_cons"
+    pclass: str | None = None
 
     @property
     def display_exp(self) -> bool:
@@ -122,9 +129,6 @@ class Family:
     model: str = ""
     #: Short description used in messages (``regress``, ``lognormal``...).
     label: str = ""
-    #: Whether the main equation carries a constant (ordered models: no, the
-    #: cutpoints take its place; the design then drops ``_cons``).
-    has_intercept: bool = True
 
     # -- description -----------------------------------------------------------------
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
@@ -141,6 +145,13 @@ class Family:
         ``stset``).  They join the listwise deletion and arrive in ``Outcome.extras``
         under their names."""
         return ()
+
+    def design_rhs(self, rhs: RHS) -> dict[str, RHS]:
+        """The covariate lists of the family's design matrices, keyed by the design
+        names its blocks use; ``rhs`` is the equation's own varlist.  Most families
+        have one design, ``"main"``; ordered models drop its constant (the cutpoints
+        take its place)."""
+        return {"main": rhs}
 
     def configure(self, outcome: Outcome) -> "Family":
         """Return the family adapted to the data (for example the outcome levels of an

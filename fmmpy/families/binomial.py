@@ -125,6 +125,19 @@ class Binomial(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
+    @property
+    def mean_scale(self) -> str:
+        """Scale of ``estat lcmean``'s intervals: probabilities on the logit scale,
+        expected numbers of successes on the log scale."""
+        return "logit" if self.binary else "log"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta``: ``n g'(eta)`` with ``g`` the inverse link."""
+        d = LINKS[self.link].d1(eta[:, 0])
+        if not self.binary:
+            d = d * trials_values(self.trials, outcome.extras if outcome else {}, d.size)
+        return d[:, None]
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         p = LINKS[self.link].inverse(eta[:, 0])
         if stat == "mu":

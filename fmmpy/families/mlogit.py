@@ -121,6 +121,16 @@ class MLogit(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
+    mean_scale = "logit"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d p_k / d eta_l = p_k (1[k = l] - p_l)``."""
+        k = selected_position(self.levels, self.selected)
+        p = np.exp(eta - logsumexp(eta, axis=1, keepdims=True))
+        jac = -p[:, k:k + 1] * p
+        jac[:, k] += p[:, k]
+        return jac
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         k = selected_position(self.levels, self.selected)
         if stat == "mu":

@@ -98,6 +98,12 @@ class NBreg(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
+    mean_scale = "log"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta``: ``mu`` for the mean, 0 for the dispersion."""
+        return np.column_stack([np.exp(eta[:, 0]), np.zeros(eta.shape[0])])
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         mu = np.exp(eta[:, 0])
         if stat == "mu":

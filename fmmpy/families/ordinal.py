@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..errors import FMMDataError
+from ..parse.terms import RHS
 from ..registry import ModelSyntax, register_model
 from .base import Block, Family, Outcome, newton_weighted_fit
 from .common import OFFSET, check_varies, level_positions, selected_position
@@ -53,7 +54,6 @@ class Ordinal(Family):
     selected: float | None = None
     model: str = "ologit"
     label: str = "ologit"
-    has_intercept: bool = False
 
     def __post_init__(self) -> None:
         name = "ologit" if self.link == "logit" else "oprobit"
@@ -63,9 +63,12 @@ class Ordinal(Family):
     # -- description -----------------------------------------------------------------------
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         y = depvars[0]
-        cuts = tuple(Block(f"/{y}", "const", "aux", f"cut{k}")
+        cuts = tuple(Block(f"/{y}", "const", "aux", f"cut{k}", pclass="cons")
                      for k in range(1, len(self.levels)))
         return (Block(y),) + cuts
+
+    def design_rhs(self, rhs: RHS) -> dict[str, RHS]:
+        return {"main": replace(rhs, constant=False)}
 
     def configure(self, outcome: Outcome) -> "Ordinal":
         return replace(self, levels=tuple(float(v) for v in np.unique(outcome.y)))
@@ -152,6 +155,14 @@ class Ordinal(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
+    mean_scale = "logit"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d Pr(y = level) / d eta = Pr(y = level) * d log Pr(y = level) / d eta``."""
+        level = np.full(eta.shape[0], self.levels[selected_position(self.levels, self.selected)])
+        ll, d1, _ = self.derivatives(Outcome(level), eta, order=1)
+        return np.exp(ll)[:, None] * d1
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             level = np.full(eta.shape[0], self.levels[selected_position(self.levels, self.selected)])

@@ -62,6 +62,12 @@ class PointMass(Family):
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
         return np.zeros(0)
 
+    mean_scale = "identity"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """The mean is the point: no parameters, nothing to differentiate."""
+        return np.zeros((eta.shape[0], 0))
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         n = eta.shape[0]
         if stat in ("mu", "eta"):

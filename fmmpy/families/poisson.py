@@ -72,6 +72,12 @@ class Poisson(Family):
     def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
         return count_start(self, outcome, X, w)
 
+    mean_scale = "log"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta = mu``."""
+        return np.exp(eta[:, :1])
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return np.exp(eta[:, 0])

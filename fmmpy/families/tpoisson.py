@@ -107,18 +107,32 @@ class TPoisson(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions ---------------------------------------------------------------------
+    mean_scale = "log"
+
+    def _conditional_mean(self, outcome: Outcome | None, e: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """``E[y | y > tau] = mu P(Y > tau - 1) / P(Y > tau)`` and its derivative in
+        ``eta``, ``E (1 + h(tau - 1) - h(tau))``."""
+        if outcome is None and isinstance(self.ll, str):
+            raise FMMDataError(f"predict mu needs the truncation variable {self.ll}")
+        tau = self._tau(outcome) if outcome is not None else np.full(e.size,
+                                                                     np.floor(float(self.ll)))
+        mu = np.exp(e)
+        log_s, log_h = self._log_tail(tau, e, mu)
+        log_s1, log_h1 = self._log_tail(tau - 1.0, e, mu)
+        mean = mu * np.exp(log_s1 - log_s)
+        return mean, mean * (1.0 + np.exp(log_h1) - np.exp(log_h))
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        return self._conditional_mean(outcome, eta[:, 0])[1][:, None]
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         e = eta[:, 0]
         mu = np.exp(e)
         if outcome is None and isinstance(self.ll, str) and stat in ("mu", "distribution"):
             raise FMMDataError(f"predict {stat} needs the truncation variable {self.ll}")
-        if stat == "mu":                # E[y | y > tau] = mu P(Y > tau - 1) / P(Y > tau)
-            tau = self._tau(outcome) if outcome is not None else np.full(e.size,
-                                                                         float(self.ll))
-            tau = np.floor(tau)
-            log_s, _ = self._log_tail(tau, e, mu)
-            log_s1, _ = self._log_tail(tau - 1.0, e, mu)
-            return mu * np.exp(log_s1 - log_s)
+        if stat == "mu":
+            return self._conditional_mean(outcome, e)[0]
         if stat == "distribution":
             if outcome is None:
                 raise FMMDataError("predict distribution needs the dependent variable")
