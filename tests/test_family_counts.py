@@ -130,14 +130,29 @@ def test_bad_counts(countdata, model):
         fmmpy.fmm(f"1: {model} neg", data=countdata.assign(neg=-countdata.yt), log=False)
 
 
-@pytest.mark.parametrize("family,aux", [(Poisson(), None), (NBreg("mean"), -1.0),
-                                        (NBreg("mean"), -14.0), (NBreg("constant"), 0.5),
-                                        (NBreg("constant"), -14.0)])
+@pytest.mark.parametrize("family,aux", [
+    (Poisson(), None), (NBreg("mean"), [-1.0] * 4), (NBreg("mean"), [-14.0] * 4),
+    (NBreg("constant"), [0.5] * 4), (NBreg("constant"), [-14.0] * 4),
+    # rows on both sides of the switch to the Poisson-limit expansion (ln alpha < -20)
+    (NBreg("mean"), [-1.0, -25.0, 0.5, -30.0]), (NBreg("constant"), [-1.0, -25.0, 0.5, -30.0]),
+])
 def test_count_eta_derivatives(family, aux):
     y = np.array([0.0, 1.0, 5.0, 30.0])
     main = np.array([[-1.0], [0.3], [2.0], [3.2]])
-    eta = main if aux is None else np.column_stack([main, np.full(4, aux)])
+    eta = main if aux is None else np.column_stack([main, aux])
     assert_eta_derivatives(family, Outcome(y), eta)
+
+
+@pytest.mark.parametrize("dispersion", ["mean", "constant"])
+def test_nbreg_on_poisson_data_reaches_the_poisson_fit(dispersion):
+    """Poisson data: the dispersion goes to (or near) its boundary alpha -> 0 and the
+    fit converges, never below the Poisson mixture's log likelihood (nbreg nests it)."""
+    rng = np.random.default_rng(15)
+    df = _two_class(rng, 1000, 0.5, (-0.7, 0.0), (1.8, 0.0), lambda mu, c: rng.poisson(mu))
+    pois = fmmpy.fmm("2: poisson y x", data=df, log=False)
+    nb = fmmpy.fmm(f"2: nbreg y x, dispersion({dispersion})", data=df, log=False)
+    assert nb.converged
+    assert pois.llf - 1e-7 <= nb.llf <= pois.llf + 0.1
 
 
 def test_tpoisson_eta_derivatives():

@@ -362,7 +362,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     params = np.array(init, dtype=float)
     eta = linear_predictors(blocks, X, params, n, offset)
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
-    f = float(np.dot(w, ll))
+    f = _weighted_sum(w, ll)
     for _ in range(max_iter):
         g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
         step = ascent_direction(g, H)[0]
@@ -371,7 +371,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
             trial = params + t * step
             eta_t = linear_predictors(blocks, X, trial, n, offset)
             ll_t = family.loglik(outcome, eta_t)
-            f_t = float(np.dot(w, ll_t))
+            f_t = _weighted_sum(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
             t *= 0.5
@@ -384,6 +384,12 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
         if converged:
             break
     return params
+
+
+def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
+    """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
+    (a row another class explains)."""
+    return float(np.dot(w, np.where(w > 0, ll, 0.0)))
 
 
 def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:

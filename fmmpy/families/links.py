@@ -98,7 +98,7 @@ def log1mexp(x: _Arr) -> _Arr:
     array([-46.051702,  -0.      ])
     """
     x = np.asarray(x, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(x > -0.6931471805599453, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 

@@ -76,26 +76,61 @@ class NBreg(Family):
 
     # -- likelihood ----------------------------------------------------------------------
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
-        if self.dispersion == "mean":
-            return _nb2(outcome.y, eta[:, 0], eta[:, 1], order)
-        return _nb1(outcome.y, eta[:, 0], eta[:, 1], order)
+        y, e, a = outcome.y, eta[:, 0], eta[:, 1]
+        exact = _nb2 if self.dispersion == "mean" else _nb1
+        near = a < _POISSON_LIMIT
+        if not near.any():
+            return exact(y, e, a, order)
+        # Near the Poisson limit the exact expressions are differences of nearly equal
+        # terms (and overflow eventually); the first-order expansion is exact to double
+        # precision there.
+        limit = _poisson_limit(y[near], e[near], a[near], order, self.dispersion == "mean")
+        far = ~near
+        inner = exact(y[far], e[far], a[far], order) if far.any() else limit
+        out = []
+        for part, lim in zip(inner, limit):
+            if lim is None:
+                out.append(None)
+                continue
+            full = np.empty((y.size,) + lim.shape[1:])
+            full[near] = lim
+            if far.any():
+                full[far] = part
+            out.append(full)
+        return tuple(out)
 
     # -- estimation ----------------------------------------------------------------------
     def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
         beta = count_start(Poisson(), outcome, X, w)
-        mu = np.exp(X["main"] @ beta)
-        y = outcome.y
-        # Moment estimate of the dispersion from the Poisson residuals, kept moderate.
+        init = np.append(beta, self._moment_dispersion(outcome.y, np.exp(X["main"] @ beta), w))
+        yw = outcome.y[w > 0]
+        if yw.size == 0 or np.all(yw == yw[0]):
+            return init
+        return self.weighted_fit(outcome, X, w, init)
+
+    def _moment_dispersion(self, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
+        """``ln`` of a moment estimate of alpha (delta) from Poisson-type residuals,
+        kept moderate: a starting point for Newton."""
         if self.dispersion == "mean":
             a = weighted_mean(((y - mu) ** 2 - y) / np.maximum(mu * mu, 1e-8), w)
         else:
             a = weighted_mean(((y - mu) ** 2 - mu) / np.maximum(mu, 1e-8), w)
-        a = min(max(a if np.isfinite(a) else 1.0, 0.05), 20.0)
-        init = np.append(beta, np.log(a))
-        yw = y[w > 0]
-        if yw.size == 0 or np.all(yw == yw[0]):
-            return init
-        return newton_weighted_fit(self, outcome, X, w, init)
+        return float(np.log(min(max(a if np.isfinite(a) else 1.0, 0.05), 20.0)))
+
+    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
+                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """Newton, warm-started, with the dispersion held at the Poisson limit once it
+        gets there (beyond it the likelihood is flat in ``ln(alpha)`` to double
+        precision, and Newton would walk towards minus infinity).  From that limit
+        Newton restarts the dispersion at a moment estimate, because the flat region
+        gives it no direction back to an interior maximum."""
+        init = np.array(init, dtype=float)
+        if init[-1] <= _POISSON_LIMIT:
+            eta = X["main"] @ init[:-1] + (0.0 if offset is None else offset)
+            init[-1] = self._moment_dispersion(outcome.y, np.exp(eta), w)
+        params = newton_weighted_fit(self, outcome, X, w, init, offset)
+        params[-1] = max(params[-1], _POISSON_LIMIT)
+        return params
 
     # -- predictions ---------------------------------------------------------------------
     mean_scale = "log"
@@ -194,6 +229,33 @@ def _nb1(y: np.ndarray, e: np.ndarray, lnd: np.ndarray, order: int):
     d2[:, 0, 0] = m * G + m * m * Gm
     d2[:, 0, 1] = d2[:, 1, 0] = -m * G - m * m * Gm - m * s
     d2[:, 1, 1] = m * G + m * m * Gm + m * s + m * s * s - y * s * (1.0 - s)
+    return ll, d1, d2
+
+
+#: Below this ln(alpha) (or ln(delta)), alpha < 2e-9: the negative binomial is the
+#: Poisson to first order in alpha, and :func:`_poisson_limit` takes over.
+_POISSON_LIMIT = -20.0
+
+
+def _poisson_limit(y: np.ndarray, e: np.ndarray, a: np.ndarray, order: int, mean: bool):
+    """First-order expansion in the dispersion: ``ll = Poisson + d * g``, with
+    ``g = ((y - mu)^2 - y) / 2`` (mean dispersion, ``d = alpha``) or the same divided by
+    ``mu`` (constant dispersion, ``d = delta``); its relative error is of order ``d``."""
+    mu = np.exp(e)
+    d = np.exp(a)
+    g = ((y - mu) ** 2 - y) / (2.0 if mean else 2.0 * mu)
+    ll = y * e - mu - gammaln(y + 1.0) + d * g
+    if order == 0:
+        return ll, None, None
+    g_e = -(y - mu) * mu if mean else -(y - mu) - g
+    d1 = np.column_stack([y - mu + d * g_e, d * g])
+    if order == 1:
+        return ll, d1, None
+    g_ee = mu * (2.0 * mu - y) if mean else y + g
+    d2 = np.empty((y.size, 2, 2))
+    d2[:, 0, 0] = -mu + d * g_ee
+    d2[:, 0, 1] = d2[:, 1, 0] = d * g_e
+    d2[:, 1, 1] = d * g
     return ll, d1, d2
 
 
