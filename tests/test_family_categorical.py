@@ -135,14 +135,17 @@ def test_mlogit_eta_derivatives():
     assert_eta_derivatives(fam, Outcome(np.array([1.0, 2.0, 3.0])), eta)
 
 
+def _two_classes(seed, n, share):
+    """A covariate, hidden class memberships, the frame and empty truths per class."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return rng, x, rng.random(n) < share, pd.DataFrame({"x": x}), [{}, {}]
+
+
 def test_two_class_ordered_mixture_recovers_parameters():
     """Two ordinal items per unit; the classes differ in slopes and cutpoints."""
-    rng = np.random.default_rng(8)
     n = 2500
-    x = rng.normal(size=n)
-    c = rng.random(n) < 0.4
-    df = pd.DataFrame({"x": x})
-    truth = [{}, {}]
+    rng, x, c, df, truth = _two_classes(8, n, 0.4)
     for i, (b0, b1, cuts0, cuts1) in enumerate([(1.0, -1.0, (-1.0, 1.0), (0.0, 2.5)),
                                                  (-0.5, 1.5, (-2.0, 0.0), (-0.5, 1.0))]):
         xb = np.where(c, b1 * x, b0 * x)
@@ -157,12 +160,8 @@ def test_two_class_ordered_mixture_recovers_parameters():
 
 
 def test_two_class_mlogit_mixture_recovers_parameters():
-    rng = np.random.default_rng(9)
     n = 2500
-    x = rng.normal(size=n)
-    c = rng.random(n) < 0.45
-    df = pd.DataFrame({"x": x})
-    truth = [{}, {}]
+    rng, x, c, df, truth = _two_classes(9, n, 0.45)
     for i, (a, b) in enumerate([((1.0, 1.0, -1.0, 0.5), (-1.0, -1.0, 1.0, 0.0)),
                                 ((0.5, -1.0, 1.5, 1.0), (-1.5, 0.5, -0.5, -1.0))]):
         e0 = np.column_stack([np.zeros(n), a[0] + a[1] * x, a[2] + a[3] * x])
