@@ -21,6 +21,7 @@ Latent class marginal probabilities                        Number of obs = 485
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -267,13 +268,48 @@ def _outcome_stat(model: MixtureModel, theta: np.ndarray, stat: str, outcome: st
                   ) -> np.ndarray:
     """A class-specific statistic for one equation, shape ``(n, k)``."""
     out = np.full((model.n, model.k), np.nan)
+    depvar, level = _parse_outcome(outcome)
     for j in range(model.k):
         eqs = model.equations[j]
-        e = _equation_index(eqs, outcome)
+        e = _equation_index(eqs, depvar)
         ed, _ = eqs[e]
         eta = model.eta(theta, j, e)
-        out[:, j] = ed.family.predict(stat, ed.outcome, eta)
+        family = ed.family if level is None else _at_level(ed.family, level)
+        out[:, j] = family.predict(stat, ed.outcome, eta)
     return out
+
+
+def _parse_outcome(outcome: str | None) -> tuple[str | None, str | None]:
+    """``outcome(depvar [#])``: ``"y"``, ``"y 2"``, ``"2.y"`` or ``"y #2"`` (the second
+    level) -> (depvar, level text)."""
+    if outcome is None:
+        return None, None
+    text = str(outcome).strip()
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\.([A-Za-z_]\w*)", text)
+    if m:
+        return m.group(2), m.group(1)
+    m = re.fullmatch(r"([A-Za-z_]\w*)(?:\s+(#\d+|-?\d+(?:\.\d*)?))?", text)
+    if m is None:
+        raise FMMSyntaxError(f"predict: outcome({outcome}) should be 'depvar', 'depvar #', "
+                             "'#.depvar' or 'depvar ##'")
+    return m.group(1), m.group(2)
+
+
+def _at_level(family, level: str):
+    """The family predicting one outcome level (a value, or ``#k`` for the k-th)."""
+    levels = family.outcome_levels()
+    if levels is None:
+        return family.at_outcome_level(float("nan"))      # raises: not a multi-outcome model
+    if level.startswith("#"):
+        k = int(level[1:])
+        if not 1 <= k <= len(levels):
+            raise FMMSyntaxError(f"predict: outcome level {level} out of range; the outcome "
+                                 f"has {len(levels)} levels")
+        return family.at_outcome_level(levels[k - 1])
+    if float(level) not in levels:
+        raise FMMSyntaxError(f"predict: outcome level {level} is not among the outcome values "
+                             f"({', '.join(f'{v:g}' for v in levels)})")
+    return family.at_outcome_level(float(level))
 
 
 def _equation_index(eqs, outcome: str | None) -> int:

@@ -241,7 +241,7 @@ class FMMResults:
         with np.errstate(invalid="ignore"):
             se_theta = np.sqrt(np.diag(self.fit.vcov))
         se_theta = np.where(self.fit.unidentified | self.layout.fixed, np.nan, se_theta)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):    # exp() is evaluated for every row, used for some
             lo = np.where(self._exp_mask, np.exp(theta - z * se_theta), theta - z * se_theta)
             hi = np.where(self._exp_mask, np.exp(theta + z * se_theta), theta + z * se_theta)
         return pd.DataFrame({"lower": lo, "upper": hi}, index=self.params.index)
@@ -476,7 +476,10 @@ class FMMResults:
         class_ : int, optional
             One class (1-based) instead of all.
         outcome : str, optional
-            The dependent variable, for classes with several equations.
+            The dependent variable, for classes with several equations; for
+            ``mlogit``, ``ologit`` and ``oprobit`` also the outcome level:
+            ``"y 2"`` or ``"2.y"`` (the value 2), ``"y #2"`` (the second level);
+            the default is the first level.
         data : DataFrame, optional
             New data; defaults to the estimation data.
         stub : str, optional

@@ -180,7 +180,13 @@ def test_zero_inflated_poisson_matches_statsmodels():
     assert np.allclose(pois, fit.params[2:], rtol=1e-4)
     se = np.concatenate([tidy.loc[[(2, "Class", "z"), (2, "Class", "_cons")], "se"],
                          tidy.loc[[(2, "y", "x"), (2, "y", "_cons")], "se"]])
-    assert np.allclose(se, fit.bse, rtol=1e-3)
+    # Reference SEs: the observed information of statsmodels' own log likelihood, by
+    # numerical differences.  (statsmodels' analytic ZIP Hessian, behind fit.bse, is not
+    # the observed information: 0.1035 against 0.1134 for the inflation constant here.)
+    from statsmodels.tools.numdiff import approx_hess
+
+    oim = np.sqrt(np.diag(np.linalg.inv(-approx_hess(fit.params, zip_.loglike))))
+    assert np.allclose(se, oim, rtol=1e-4)
 
 
 def test_lclabel_and_level_reach_every_table(mixreg):

@@ -15,14 +15,7 @@ from fmmpy.families.gaussian import Gaussian
 from fmmpy.families.lognormal import Lognormal
 from fmmpy.parse import parse_command
 
-
-def _num_grad(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x)
-        e[i] = h * max(1.0, abs(x[i]))
-        g[i] = (f(x + e) - f(x - e)) / (2 * e[i])
-    return g
+from _family_helpers import num_grad as _num_grad
 
 
 @pytest.mark.parametrize("family,y", [

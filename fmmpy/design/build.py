@@ -90,6 +90,8 @@ class EquationDesign:
     def block_terms(self, index: int) -> tuple[str, ...]:
         """Row labels of block ``index``."""
         b = self.blocks[index]
+        if b.design == "none":
+            return ()
         if b.design == "main":
             return self.xnames
         if b.design == "const":
@@ -338,6 +340,10 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             eq_designs[eq] = _equation_design(eq, families[eq], designs[eq], sample, num_values,
                                               rows, notes)
 
+    if all(not ed.blocks for ed in eq_designs.values()):
+        raise FMMSyntaxError("the model has no parameters to estimate; a point mass cannot "
+                             "be used by itself: combine it with other models, as in "
+                             "'fmm: (pointmass y) (poisson y x)'")
     classes: list[ClassDesign] = []
     z_cache: dict[RHS | None, tuple[np.ndarray, tuple[str, ...], MatrixBuilder | None]] = {}
     for j, comp in enumerate(comps):

@@ -11,6 +11,7 @@ Finite mixture model                                       Number of obs = 485
 
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from typing import TYPE_CHECKING
@@ -111,10 +112,21 @@ def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], li
     for e, ed in enumerate(res.design.classes[j].equations):
         for key, value in ed.family.header(ed.depvars):
             head.append(f"{key:<15}: {value}")
+        previous = None
         for block in lay.outcome_blocks(j, e):
+            same_header = (previous is not None and block.kind == "aux"
+                           and previous.kind == "aux" and previous.equation == block.equation)
+            previous = block
+            if same_header:             # cutpoints: one /y header over cut1, cut2, ...
+                rows.extend(_term_rows(res, block, frame))
+                continue
+            if block.kind == "coef" and not block.terms:
+                continue                # an equation without covariates (ologit y)
             if rows:
                 rows.append(TableRow("rule"))
-            if block.kind == "variance":
+            if block.kind == "base":
+                rows.append(TableRow("base", block.equation))
+            elif block.kind == "variance":
                 name = res._param_name(block, block.terms[0])
                 r = frame.loc[name]
                 if name in _fixed_names(res):
@@ -158,8 +170,9 @@ def render_results(res: "FMMResults", level: float | None = None) -> str:
         head, rows = outcome_rows(res, j, level)
         out.extend(head)
         out.append("")
-        out.extend(render_table(rows, level, vtitle))
-        out.append("")
+        if rows:                        # a class without parameters (pointmass) has no table
+            out.extend(render_table(rows, level, vtitle))
+            out.append("")
     for note in res.design.notes:
         out.append(note)
     for note in res.warnings:
@@ -178,6 +191,7 @@ def render_results_html(res: "FMMResults") -> str:
                                        f"{res.layout.label} probabilities (multinomial logit)"))
     for j in range(res.layout.k):
         head, rows = outcome_rows(res, j, level)
-        parts.append(render_html_table(rows, level, "; ".join(h.replace("  ", "")
-                                                              for h in head)))
+        caption = "; ".join(h.replace("  ", "") for h in head)
+        parts.append(render_html_table(rows, level, caption) if rows
+                     else f"<p>{html.escape(caption)}</p>")
     return "<div>" + "".join(parts) + "</div>"

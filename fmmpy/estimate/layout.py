@@ -197,6 +197,8 @@ class ParamLayout:
     def equation_slice(self, j: int, e: int) -> slice:
         """The parameters of equation ``e`` of class ``j`` (all its blocks)."""
         bl = self.outcome_blocks(j, e)
+        if not bl:                      # a model without parameters (pointmass)
+            return slice(0, 0)
         return slice(bl[0].start, bl[-1].stop)
 
     def deltas(self, theta: np.ndarray) -> list[np.ndarray | None]:

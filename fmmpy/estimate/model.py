@@ -33,7 +33,7 @@ import numpy as np
 
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
-from ..families.base import grad_hess_from_eta, linear_predictors
+from ..families.base import grad_hess_from_eta, linear_predictors, score_matrix
 from ..linalg import ascent_direction, logsumexp_rows
 from .layout import ParamLayout
 
@@ -53,13 +53,7 @@ class Derivatives:
 
 def _score_matrix(ed: EquationDesign, d1: np.ndarray) -> np.ndarray:
     """Per-row scores ``(n, p_e)`` of an equation from its linear-predictor derivatives."""
-    cols = []
-    for b, blk in enumerate(ed.blocks):
-        if blk.design == "const":
-            cols.append(d1[:, b:b + 1])
-        else:
-            cols.append(ed.X[blk.design] * d1[:, b:b + 1])
-    return np.hstack(cols)
+    return score_matrix(ed.blocks, ed.X, d1)
 
 
 class MixtureModel:

@@ -148,6 +148,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     (hard 0/1 assignments or soft probabilities), logging both fits as Stata does."""
     lay = model.layout
     theta = np.zeros(lay.n_params)
+    post = _within_support(model, post)
     pw = model.w[:, None] * post
     counts = pw.sum(axis=0)
     if np.any(counts <= 0):
@@ -175,6 +176,32 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     theta = _logged_fit(model, theta, post, out_idx, 1, log, "Fitting outcome model:",
                         "(outcome) log likelihood", settings_iterate)
     return theta
+
+
+def _within_support(model: MixtureModel, post: np.ndarray) -> np.ndarray:
+    """Start probabilities with no mass on a class whose model cannot produce the row
+    (a point mass at another value); such rows are shared among the classes that can."""
+    feasible = np.ones((model.n, model.k), dtype=bool)
+    for j in range(model.k):
+        for ed, _ in model.equations[j]:
+            mask = ed.family.support(ed.outcome)
+            if mask is not None:
+                feasible[:, j] &= mask
+    if feasible.all():
+        return post
+    never = np.flatnonzero(~feasible.any(axis=0))
+    if never.size:
+        raise FMMDataError(f"the model of class {never[0] + 1} cannot produce any observation "
+                           "of the estimation sample (a point mass at a value the outcome "
+                           "never takes)")
+    if not feasible.any(axis=1).all():
+        i = int(np.flatnonzero(~feasible.any(axis=1))[0])
+        raise FMMDataError(f"observation {i + 1} of the estimation sample cannot be produced "
+                           "by any class of the model")
+    post = np.where(feasible, post, 0.0)
+    empty = post.sum(axis=1) <= 0
+    post[empty] = feasible[empty]
+    return post / post.sum(axis=1, keepdims=True)
 
 
 def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: np.ndarray,

@@ -9,7 +9,8 @@ True
 """
 
 from . import (  # noqa: F401  (registration side effects)
-    beta, gaussian, glm, intreg, ivregress, lognormal, streg, tobit, truncreg,
+    beta, binomial, gaussian, glm, intreg, ivregress, lognormal, mlogit, nbreg, ordinal,
+    pointmass, poisson, streg, tobit, tpoisson, truncreg,
 )
 from .base import Block, Family, Outcome
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FMMDataError
+from ..errors import FMMDataError, FMMSyntaxError
 from ..linalg import ascent_direction
 from ..parse.terms import RHS
 
@@ -40,8 +40,11 @@ __all__ = [
     "block_sizes",
     "linear_predictors",
     "grad_hess_from_eta",
+    "score_matrix",
     "newton_weighted_fit",
     "weighted_least_squares",
+    "intercept_start",
+    "weighted_mean",
 ]
 
 
@@ -55,15 +58,19 @@ class Block:
         Equation name used by ``tidy()`` and parameter names (the depvar for the
         main equation).
     design : str
-        Name of the design matrix it uses: ``"main"`` (the covariates) or
-        ``"const"`` (an ancillary parameter: one constant).
-    kind : {"coef", "variance", "cov", "aux"}
+        Name of the design matrix it uses: ``"main"`` (the covariates),
+        ``"const"`` (an ancillary parameter: one constant), ``"none"`` (no
+        parameters: the linear predictor is fixed at 0, as for the base outcome of
+        ``mlogit``) or another name returned by :meth:`Family.design_rhs`.
+    kind : {"coef", "variance", "cov", "aux", "base"}
         ``coef``: printed under a header row named ``equation``, one row per term;
         ``variance``: one row labelled ``term`` (for example ``var(e.y)``),
         estimated as a log and shown exponentiated, CI on the log scale, no z;
         ``cov``: one row labelled ``term`` (for example ``cov(e.y,e.x)``),
         estimated and shown as is, with z;
-        ``aux``: a free ancillary parameter printed under ``/equation``.
+        ``aux``: a free ancillary parameter printed under ``/equation``
+        (consecutive ``aux`` blocks of one equation share the header, as cutpoints
+        do); ``base``: a ``"none"`` block, printed as ``equation | (base outcome)``.
     term : str
         Row label for ``variance`` and ``aux`` blocks.
     pclass : str or None
@@ -181,7 +188,8 @@ class Family:
     def design_rhs(self, rhs: RHS) -> dict[str, RHS]:
         """The covariate lists of the family's design matrices, keyed by the design
         names its blocks use; ``rhs`` is the equation's own varlist.  Most families
-        have one design, ``"main"``; ``ivregress`` adds one per endogenous variable."""
+        have one design, ``"main"``; ``ivregress`` adds one per endogenous variable;
+        ordered models drop the constant (the cutpoints take its place)."""
         return {"main": rhs}
 
     def factor_columns(self, outcome: Outcome) -> list[np.ndarray]:
@@ -193,6 +201,23 @@ class Family:
         """Return the family adapted to the data (for example the outcome levels of an
         ordinal model); most families return ``self``."""
         return self
+
+    def support(self, outcome: Outcome) -> np.ndarray | None:
+        """Rows the model can generate whatever its parameters (``None``: all rows).
+
+        A degenerate component (``pointmass``) gives zero density elsewhere; start
+        values never put such rows in its class."""
+        return None
+
+    def outcome_levels(self) -> tuple[float, ...] | None:
+        """The outcome values of a multi-outcome model (``mlogit``, ``ologit``,
+        ``oprobit``), for ``predict``'s ``outcome(depvar #)``; ``None`` otherwise."""
+        return None
+
+    def at_outcome_level(self, level: float) -> "Family":
+        """The family predicting outcome ``level`` (``predict, outcome(depvar #)``)."""
+        raise FMMSyntaxError(f"outcome(depvar #) is allowed only for mlogit, ologit and "
+                             f"oprobit outcomes, not after {self.label or self.model}")
 
     def check_y(self, outcome: Outcome, depvars: Sequence[str]) -> None:
         """Raise :class:`FMMDataError` for outcomes the model cannot take."""
@@ -268,6 +293,8 @@ def observed(outcome: Outcome | None, stat: str) -> Outcome:
 def _design_for(block: Block, X: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
     if block.design == "const":
         return None
+    if block.design == "none":
+        return np.zeros((n, 0))
     return X[block.design]
 
 
@@ -280,7 +307,28 @@ def block_sizes(blocks: Sequence[Block], X: Mapping[str, np.ndarray]) -> list[in
     >>> block_sizes([Block("y"), Block("y", "const", "variance")], {"main": np.ones((4, 3))})
     [3, 1]
     """
-    return [1 if b.design == "const" else X[b.design].shape[1] for b in blocks]
+    return [1 if b.design == "const" else 0 if b.design == "none" else X[b.design].shape[1]
+            for b in blocks]
+
+
+def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray
+                 ) -> np.ndarray:
+    """Per-row scores ``(n, p)`` with respect to the parameters, from the derivatives
+    ``d1`` with respect to the linear predictors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score_matrix([Block("y"), Block("y", "const", "variance")],
+    ...              {"main": np.array([[1.0, 2.0]])}, np.array([[3.0, 4.0]]))
+    array([[3., 6., 4.]])
+    """
+    n = d1.shape[0]
+    cols = []
+    for b, blk in enumerate(blocks):
+        M = _design_for(blk, X, n)
+        cols.append(d1[:, b:b + 1] if M is None else M * d1[:, b:b + 1])
+    return np.hstack(cols) if cols else np.zeros((n, 0))
 
 
 def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], params: np.ndarray,
@@ -381,7 +429,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     params = np.array(init, dtype=float)
     eta = linear_predictors(blocks, X, params, n, offset)
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
-    f = float(np.dot(w, ll))
+    f = _weighted_sum(w, ll)
     for _ in range(max_iter):
         g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
         step = ascent_direction(g, H)[0]
@@ -390,7 +438,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
             trial = params + t * step
             eta_t = linear_predictors(blocks, X, trial, n, offset)
             ll_t = family.loglik(outcome, eta_t)
-            f_t = float(np.dot(w, ll_t))
+            f_t = _weighted_sum(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
             t *= 0.5
@@ -403,6 +451,12 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
         if converged:
             break
     return params
+
+
+def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
+    """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
+    (a row another class explains)."""
+    return float(np.dot(w, np.where(w > 0, ll, 0.0)))
 
 
 def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -420,3 +474,34 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     sw = np.sqrt(np.maximum(w, 0.0))
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef
+
+
+def intercept_start(X: np.ndarray, value: float) -> np.ndarray:
+    """Coefficients with ``value`` on the constant column (a column of ones) and 0
+    elsewhere: the usual starting point of a Newton fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> intercept_start(np.column_stack([np.arange(3.0), np.ones(3)]), -1.5)
+    array([ 0. , -1.5])
+    """
+    beta = np.zeros(X.shape[1])
+    if X.shape[0]:
+        const = np.flatnonzero(np.all(X == 1.0, axis=0))
+        if const.size:
+            beta[const[0]] = value
+    return beta
+
+
+def weighted_mean(values: np.ndarray, w: np.ndarray) -> float:
+    """``sum(w * values) / sum(w)`` (``nan`` without weight).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_mean(np.array([1.0, 3.0]), np.array([1.0, 3.0]))
+    2.5
+    """
+    total = float(np.sum(w))
+    return float(np.dot(w, values) / total) if total > 0 else float("nan")

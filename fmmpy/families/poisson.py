@@ -1,0 +1,104 @@
+"""Poisson regression: ``poisson`` (with ``exposure()``/``offset()``) and
+``glm, family(poisson)`` (log link).
+
+Examples
+--------
+>>> import numpy as np
+>>> from fmmpy.families.base import Outcome
+>>> np.round(Poisson().loglik(Outcome(np.array([0.0, 2.0])), np.zeros((2, 1))), 4)
+array([-1.    , -1.6931])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.special import gammaln
+
+from ..errors import FMMDataError
+from ..registry import ModelSyntax, register_model
+from .base import Block, Family, Outcome, intercept_start, newton_weighted_fit, weighted_mean
+from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
+from .glm import register_glm_family
+
+__all__ = ["Poisson", "count_start"]
+
+
+def count_start(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
+                w: np.ndarray) -> np.ndarray:
+    """Poisson coefficients for a group of rows: Newton from ``log(mean)`` on the
+    constant; the constant alone when the group's counts do not vary."""
+    ybar = weighted_mean(outcome.y, w)
+    init = intercept_start(X["main"], float(np.log(max(ybar, 1e-4))) if np.isfinite(ybar)
+                           else 0.0)
+    yw = outcome.y[w > 0]
+    if yw.size == 0 or np.all(yw == yw[0]):
+        return init
+    return newton_weighted_fit(family, outcome, X, w, init)
+
+
+@dataclass(frozen=True)
+class Poisson(Family):
+    """Poisson outcome with log link; one linear predictor ``ln(mu)``."""
+
+    model: str = "poisson"
+    label: str = "poisson"
+
+    def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
+        return (Block(depvars[0]),)
+
+    def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        if self.model == "glm":
+            return (("Response", depvars[0]), ("Family", "Poisson"), ("Link", "log"))
+        return (("Response", depvars[0]), ("Model", "poisson"))
+
+    def check_y(self, outcome: Outcome, depvars: Sequence[str]) -> None:
+        super().check_y(outcome, depvars)
+        check_counts(outcome.y, depvars, self.label)
+
+    def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
+        y = outcome.y
+        e = eta[:, 0]
+        mu = np.exp(e)
+        ll = y * e - mu - gammaln(y + 1.0)
+        if order == 0:
+            return ll, None, None
+        d1 = (y - mu)[:, None]
+        return ll, d1, (None if order == 1 else -mu[:, None, None])
+
+    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        return count_start(self, outcome, X, w)
+
+    mean_scale = "log"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta = mu``."""
+        return np.exp(eta[:, :1])
+
+    def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        if stat == "mu":
+            return np.exp(eta[:, 0])
+        if stat == "distribution":
+            if outcome is None:
+                raise FMMDataError("predict distribution needs the dependent variable")
+            return stats.poisson.cdf(outcome.y, np.exp(eta[:, 0]))
+        return super().predict(stat, outcome, eta)
+
+
+def _poisson_factory(equation) -> Poisson:  # noqa: ANN001 - EquationSpec
+    single_offset(equation)
+    return Poisson()
+
+
+register_model(ModelSyntax("poisson", 7, 1, (NOCONSTANT, EXPOSURE, OFFSET)), _poisson_factory)
+
+
+def _glm_poisson(equation, arg) -> Poisson:  # noqa: ANN001 - EquationSpec, option value
+    single_offset(equation)
+    return Poisson("glm", "poisson")
+
+
+register_glm_family("poisson", "log", _glm_poisson)
