@@ -47,19 +47,20 @@ def factor_groups(score: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
 
 
 def factor_score(model: MixtureModel) -> np.ndarray:
-    """The variable that orders the sample for ``startvalues(factor)``: the single
+    """The variable that orders the units for ``startvalues(factor)``: the single
     outcome variable (:meth:`Family.factor_columns`: the dependent variable, ``_t``
     for ``streg``...), or the first principal-component score of the standardized
     outcome variables and continuous covariates (signed so that it increases with
-    the first outcome variable)."""
+    the first outcome variable).  With ``group()`` or equationwise samples each
+    variable is first averaged over the rows of a unit (units without rows in an
+    equation take the variable's mean)."""
     columns: list[np.ndarray] = []
     seen: set[bytes] = set()
     for cd in model.design.classes:
         for ed in cd.equations:
             ys = ed.family.factor_columns(ed.outcome)
             for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
-                if ed.outcome.n != model.n:
-                    continue
+                col = _unit_means(model, ed, col)
                 finite = np.isfinite(col)
                 if not finite.all() or np.ptp(col) == 0:
                     continue
@@ -82,6 +83,18 @@ def factor_score(model: MixtureModel) -> np.ndarray:
     if v[0] < 0:
         v = -v
     return Zs @ v
+
+
+def _unit_means(model: MixtureModel, ed, col: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """An equation's row values averaged within units; the overall mean where a unit
+    has no rows in the equation."""
+    if ed.unit is None:
+        return col
+    with np.errstate(all="ignore"):
+        sums = model.unit_sum(ed, col)
+        counts = model.unit_sum(ed, np.ones_like(col))
+        means = sums / counts
+    return np.where(counts > 0, means, np.nanmean(col) if col.size else 0.0)
 
 
 def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog | None,
@@ -109,7 +122,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     out_idx = np.setdiff1d(np.arange(lay.n_params), class_idx)
     for j in range(model.k):
         for ed, sl in model.equations[j]:
-            theta[sl] = ed.family.start(ed.outcome, ed.X, pw[:, j])
+            theta[sl] = ed.family.start(ed.outcome, ed.X, ed.to_rows(pw[:, j]))
     theta = _logged_fit(model, theta, post, out_idx, 1, log, "Fitting outcome model:",
                         "(outcome) log likelihood", settings_iterate)
     return theta
@@ -161,9 +174,18 @@ def _factor(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> n
     return post
 
 
-#: startvalues() methods: each returns initial class probabilities ``(n, k)``.
+def _uniformpr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> np.ndarray:
+    """The seed's random rule: every unit (group) draws ``k`` uniform numbers on
+    (0, 1), normalized to sum to one."""
+    u = rng.uniform(size=(model.n, model.k))
+    return u / u.sum(axis=1, keepdims=True)
+
+
+#: startvalues() methods: each returns initial class probabilities ``(n, k)`` of the
+#: units (groups with ``group()``, observations otherwise).
 START_METHODS: dict[str, Callable[[MixtureModel, StartValues, np.random.Generator], np.ndarray]] = {
     "factor": _factor,
+    "uniformpr": _uniformpr,
 }
 
 
@@ -177,7 +199,8 @@ def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,
         When there are fewer observations than classes, or a class starts empty.
     """
     if model.n < model.k:
-        raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} observations")
+        units = "groups" if model.design.group is not None else "observations"
+        raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} {units}")
     method = START_METHODS.get(sv.method)
     if method is None:
         raise FMMSyntaxError(f"startvalues({sv.method}) is not available in this version; "
