@@ -35,6 +35,18 @@ def stamp_transcript() -> str:
     return out.getvalue()
 
 
+def runners_fit() -> fmmpy.FMMResults:
+    """The seed's latent-trajectory model on the simulated runners of
+    docs/trajectories.md.  The status equation needs the mlogit family; without it the
+    picture shows the speed and rest equations (the page's note)."""
+    from fmmpy.registry import lookup_model
+
+    df = fmmpy.datasets.simulate_trajectories(500, seed=1)
+    second = "mlogit status t" if lookup_model("mlogit") else "glm rest t, family(lognormal)"
+    return fmmpy.fmm("fmm 3, group(runner) lcprob(age female) lcinvariant(errvar): "
+                     f"regress speed t c.t#c.t c.t#c.t#c.t ; {second}", data=df, log=False)
+
+
 def figures(outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     df = fmmpy.datasets.load("stamp")
@@ -50,6 +62,7 @@ def figures(outdir: Path) -> list[Path]:
     lognormal.plot("density", ax=both.axes[0], hist=False, components=False,
                    label="mixture of lognormals", color="#c0392b")
     drawn["stamp_normal_lognormal.png"] = both
+    drawn["runners_trajectory.png"] = runners_fit().plot("trajectory")
     written = []
     for name, fig in drawn.items():
         path = outdir / name

@@ -2,8 +2,8 @@
 
 * :func:`estat_lcmean`: the marginal mean of each class's outcome -- the (weighted)
   average over the estimation sample of each observation's predicted mean in that
-  class -- with delta-method standard errors, as Stata computes it through
-  ``margins``.  The interval is formed on the scale the family declares
+  class (over the equation's own rows in grouped and multi-equation models) -- with
+  delta-method standard errors, as Stata computes it through ``margins``.  The interval is formed on the scale the family declares
   (``Family.mean_scale``: symmetric for identity, on the logit scale for
   probabilities, as ``estat lcprob`` does).
 * :func:`estat_ic`: N, ll(null) (missing, as Stata reports for fmm), ll(model), df
@@ -151,11 +151,12 @@ def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
     zq = stats.norm.ppf(0.5 + level / 200.0)
     model = MixtureModel(res.design, res.layout)
     theta = res.fit.theta
-    wn = res.design.weights / res.design.weights.sum()
     rows: list[dict[str, float]] = []
     index: list[tuple[int, str]] = []
     for j in range(res.k):
         for e, (ed, sl) in enumerate(model.equations[j]):
+            w = ed.to_rows(res.design.weights)        # an equation's own rows
+            wn = w / w.sum()
             eta = model.eta(theta, j, e)
             mu = ed.family.predict("mu", ed.outcome, eta)
             jac_eta = ed.family.mean_jacobian(ed.outcome, eta)

@@ -160,12 +160,14 @@ def mixture_density(res: "FMMResults", grid: Any, outcome: str | None = None
     model = MixtureModel(res.design, res.layout)
     theta = res.fit.theta
     name, eqs = _equations(model, outcome)
-    pi = np.exp(model.class_logprob(theta))
+    ed0 = model.equations[0][eqs[0]][0]           # the outcome's rows (and their units)
+    pi = ed0.to_rows(np.exp(model.class_logprob(theta)))
     etas = [model.eta(theta, j, e) for j, e in enumerate(eqs)]
     extras = [model.equations[j][e][0].outcome.extras for j, e in enumerate(eqs)]
     keys = np.hstack([pi] + etas + [np.column_stack(list(x.values())) for x in extras if x])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=res.design.weights, minlength=first.size)
+    weights = np.bincount(inverse.ravel(), weights=ed0.to_rows(res.design.weights),
+                          minlength=first.size)
     weights = weights / weights.sum()
     y = np.asarray(grid, dtype=float).ravel()
     m = first.size
@@ -248,8 +250,8 @@ def plot_density(res: "FMMResults", *, outcome: str | None = None, bins: int | N
     ed = res.design.classes[0].equations[eqs[0]]
     y = np.asarray(ed.outcome.y, dtype=float)
     if hist:
-        ax.hist(y, bins=bins or stata_bins(res.nobs), range=(y.min(), y.max()), density=True,
-                weights=res.design.weights, color="#c6d8ea", edgecolor="#4a6f96",
+        ax.hist(y, bins=bins or stata_bins(y.size), range=(y.min(), y.max()), density=True,
+                weights=ed.to_rows(res.design.weights), color="#c6d8ea", edgecolor="#4a6f96",
                 linewidth=0.6, label=name)
     pad = 0.05 * (y.max() - y.min())
     grid = np.linspace(y.min() - pad, y.max() + pad, points)
@@ -304,14 +306,16 @@ def plot_posterior(res: "FMMResults", *, x: str | None = None, data: pd.DataFram
     name, eqs = _equations(model, None)
     on_outcome = x is None or x == name
     if on_outcome:
-        values = np.asarray(res.design.classes[0].equations[eqs[0]].outcome.y, dtype=float)
+        ed = res.design.classes[0].equations[eqs[0]]
+        values = np.asarray(ed.outcome.y, dtype=float)
+        post = ed.to_rows(_posteriors(res))
         x = name
     else:
         if data is None or x not in data.columns:
             raise FMMDataError(f"plotting posteriors against {x} needs data= with column {x}")
         values = pd.to_numeric(data.loc[res.design.index, x], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
-    post = _posteriors(res)
+        post = res.design.to_rows(_posteriors(res))
     keep = ~np.isnan(values)
     order = np.argsort(values[keep], kind="stable")
     xs, ps = values[keep][order], post[keep][order]
@@ -337,24 +341,94 @@ def plot_posterior(res: "FMMResults", *, x: str | None = None, data: pd.DataFram
     return fig
 
 
-def plot_trajectory(res: "FMMResults", **kwargs: Any) -> "Figure":
-    """Mean trajectories of a group-based trajectory model.
+def plot_trajectory(res: "FMMResults", *, x: str | None = None,
+                    outcome: str | list[str] | None = None, grid: Any = None,
+                    at: dict[str, float] | None = None, points: int = 100,
+                    observed: bool = True) -> "Figure":
+    """Each class's trajectory over a covariate such as time: one panel per curve
+    (the mean of a continuous outcome; for a multinomial outcome the probability of
+    each level but the first), one line per class, and, with ``observed=True``, the
+    posterior-weighted averages of the data at each observed value as points
+    (:func:`fmmpy.trajectory.class_curves`, :func:`fmmpy.trajectory.observed_curves`).
+
+    For the runners' model (``regress speed t c.t#c.t c.t#c.t#c.t ; mlogit status t``)
+    the panels are the class speed curves and the probabilities of a rest and of
+    withdrawal over ``t``.
+
+    Parameters
+    ----------
+    res : FMMResults
+    x : str, optional
+        The covariate (default: the first continuous covariate of the first equation).
+    outcome : str or list of str, optional
+        The equations to draw (default: all).
+    grid, at, points
+        See :func:`fmmpy.trajectory.class_curves`.
+    observed : bool
+        Draw the posterior-weighted averages of the data (when the fit keeps the
+        covariate's values: models with ``group()`` or several equations).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     Raises
     ------
     FMMDataError
-        Always for now: fmmpy does not fit group-based trajectory models yet, so no
-        model has trajectories to draw.
+        When the model has no continuous covariate to draw the curves over.
 
     Examples
     --------
     >>> import fmmpy
-    >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
-    >>> res.plot("trajectory")
-    Traceback (most recent call last):
-    ...
-    fmmpy.errors.FMMDataError: res.plot('trajectory') draws group-based trajectory models (one trajectory per class over time); this model has no groups, and fmmpy does not fit such models yet
+    >>> df = fmmpy.datasets.simulate_trajectories(120, seed=3, max_laps=20)
+    >>> res = fmmpy.fmm("2, group(runner): regress speed t ; glm rest t, family(lognormal)",
+    ...                 data=df, log=False)
+    >>> fig = res.plot("trajectory")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['speed', 'rest']
     """
-    raise FMMDataError("res.plot('trajectory') draws group-based trajectory models (one "
-                       "trajectory per class over time); this model has no groups, and fmmpy "
-                       "does not fit such models yet")
+    from .trajectory import class_curves, default_x, observed_curves
+
+    try:
+        x = x or default_x(res)
+    except FMMDataError:
+        raise FMMDataError("res.plot('trajectory') draws each class's curves over a covariate "
+                           "such as time (group-based trajectory models); this model's first "
+                           "equation has no continuous covariate: give x=") from None
+    curves = class_curves(res, x, grid=grid, outcome=outcome, at=at, points=points)
+    dots = None
+    if observed:
+        try:
+            dots = observed_curves(res, x, outcome)
+        except FMMDataError:
+            dots = None
+    labels = list(dict.fromkeys(curves.columns.get_level_values(0)))
+    seen: set[str] = set()
+    panels = []
+    for name in labels:           # a multinomial outcome's first level is the reference
+        dv = name[3:].split("=")[0] if name.startswith("Pr(") else None
+        if dv is not None and dv not in seen:
+            seen.add(dv)
+            continue
+        panels.append(name)
+    fig, _ = _figure(None)
+    fig.clear()
+    ncols = min(len(panels), 3)
+    nrows = -(-len(panels) // ncols)
+    fig.set_size_inches(4.2 * ncols, 3.6 * nrows)
+    label = res.layout.label
+    colors = [f"C{j}" for j in range(res.k)]
+    for i, name in enumerate(panels):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        for j in range(res.k):
+            ax.plot(curves.index, curves[(name, j + 1)], color=colors[j], linewidth=1.8,
+                    label=f"{label} {j + 1}")
+            if dots is not None:
+                ax.scatter(dots.index, dots[(name, j + 1)], color=colors[j], s=8, alpha=0.5)
+        ax.set_title(name)
+        ax.set_xlabel(x)
+        if name.startswith("Pr("):
+            ax.set_ylim(bottom=0.0)
+    handles, names = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=min(res.k, 5), frameon=False)
+    return fig

@@ -206,7 +206,7 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
             raise FMMSyntaxError("predict: scores takes no marginal, class() or outcome() "
                                  "option; it gives one column per parameter")
         return _scores(res, data, stub)
-    design = res.design if data is None else res.design.for_prediction(data)
+    design, index = _prediction_design(res, data, stat == "classposteriorpr")
     model = MixtureModel(design, res.layout)
     theta = res.fit.theta
     with np.errstate(all="ignore"):
@@ -216,13 +216,13 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
             else:
                 a = model.joint(theta)
                 values = np.exp(a - logsumexp(a, axis=1, keepdims=True))
+            values = design.to_rows(values)
         else:
             values = _outcome_stat(model, theta, stat, outcome)
             if marginal:
-                pi = np.exp(model.class_logprob(theta))
+                pi = design.to_rows(np.exp(model.class_logprob(theta)))
                 values = np.sum(pi * values, axis=1, keepdims=True)
     name = stub or stat
-    index = design.data_index
     if values.shape[1] == 1:
         out = pd.Series(np.nan, index=index, name=name)
         out.loc[design.index] = values[:, 0]
@@ -236,6 +236,26 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
     return frame
 
 
+def _prediction_design(res: "FMMResults", data: pd.DataFrame | None, outcomes: bool):
+    """The design predictions are computed on, and the index they align to.
+
+    Posteriors need the outcomes: on the estimation data they come from the fitted
+    design; on new data each equation uses the rows where its outcomes are known.
+    Other statistics of grouped and multi-equation models are predicted on every
+    estimation row where an equation's covariates are known (a speed equation's mean
+    also on the laps without a speed)."""
+    est = res.design
+    if data is None:
+        if outcomes or est.sample is None:
+            return est, est.data_index
+        return est.for_prediction(est.sample), est.data_index
+    design = est.for_prediction(data, outcomes=outcomes and est.equationwise)
+    if outcomes and est.group is not None and design.group is None:
+        raise FMMDataError(f"predict classposteriorpr on new data needs the group() "
+                           f"variable {est.group}")
+    return design, design.data_index
+
+
 def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> pd.DataFrame:
     """Per-observation scores ``d ln L_i / d b`` for every parameter in ``res.params``
     (unweighted, as Stata's ``predict, scores``); variances are differentiated on the
@@ -245,6 +265,9 @@ def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> p
     if data is None:
         design = res.design
         index = design.data_index
+    elif res.design.equationwise:
+        index = data.index
+        design = _prediction_design(res, data, True)[0]
     else:
         depvars = sorted({v for cd in res.design.classes for ed in cd.equations
                           for v in ed.depvars})
@@ -259,6 +282,12 @@ def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> p
         raise FMMDataError("predict scores: the log likelihood cannot be evaluated on these "
                            "data")
     U = np.where(res.layout.log_scale, U / np.exp(theta), U)
+    if design.unit is not None:
+        # A group's score sits on its first row (zeros on its other rows), so that
+        # sums within groups give the groups' scores.
+        rows = np.zeros((design.n_rows, U.shape[1]))
+        rows[np.unique(design.unit, return_index=True)[1]] = U
+        U = rows
     frame = pd.DataFrame(np.nan, index=index, columns=columns)
     frame.loc[design.index] = U
     return frame
@@ -266,8 +295,9 @@ def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> p
 
 def _outcome_stat(model: MixtureModel, theta: np.ndarray, stat: str, outcome: str | None
                   ) -> np.ndarray:
-    """A class-specific statistic for one equation, shape ``(n, k)``."""
-    out = np.full((model.n, model.k), np.nan)
+    """A class-specific statistic for one equation on the design's rows, shape
+    ``(rows, k)`` (missing on rows the equation does not use)."""
+    out = np.full((model.design.n_rows, model.k), np.nan)
     depvar, level = _parse_outcome(outcome)
     for j in range(model.k):
         eqs = model.equations[j]
@@ -275,7 +305,8 @@ def _outcome_stat(model: MixtureModel, theta: np.ndarray, stat: str, outcome: st
         ed, _ = eqs[e]
         eta = model.eta(theta, j, e)
         family = ed.family if level is None else _at_level(ed.family, level)
-        out[:, j] = family.predict(stat, ed.outcome, eta)
+        rows = slice(None) if ed.rows is None else ed.rows
+        out[rows, j] = family.predict(stat, ed.outcome, eta)
     return out
 
 

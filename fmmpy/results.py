@@ -132,9 +132,28 @@ class FMMResults:
         return ll_caption(self.vce, self.design.weight_kind)
 
     @property
+    def n_groups(self) -> int | None:
+        """Stata's ``Number of groups`` with ``group()`` (``None`` without)."""
+        return self.design.n_groups
+
+    @property
     def n_clusters(self) -> int:
+        """Clusters of ``vce(cluster)``; with ``group()`` and ``vce(robust)`` the groups
+        (the robust variance then sums scores within groups)."""
         c = self.design.cluster
-        return 0 if c is None else int(c.max()) + 1
+        if c is None:
+            return self.design.n if self.cluster_var is not None else 0
+        return int(c.max()) + 1
+
+    @property
+    def cluster_var(self) -> str | None:
+        """The variable the standard errors are clustered on: ``vce(cluster)``'s, or the
+        ``group()`` variable under ``vce(robust)``/``pweight``."""
+        if self.vce[0] == "cluster":
+            return str(self.vce[1])
+        if self.vce[0] == "robust" and self.design.group is not None:
+            return self.design.group
+        return None
 
     @property
     def level(self) -> float:

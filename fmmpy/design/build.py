@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FMMCollinearityWarning, FMMDataError, FMMSyntaxError
-from ..expr_eval import evaluate, evaluate_condition
+from ..expr_eval import evaluate_condition
 from ..families.base import Block, Family, Outcome, block_sizes
 from ..parse.spec import EquationSpec, FMMSettings, FMMSpec, VarRef
 from ..parse.terms import RHS
 from ..registry import build_family
 from .matrices import MatrixBuilder, build_matrix, resolve_bases
+from .sample import (complete_rows, outcome_keys, per_unit, rhs_columns, unit_codes,
+                     usable_rows)
 from .variables import (as_frame, check_exists, expand_rhs, in_mask, model_variables,
                         numeric_column, option_refs)
 
@@ -66,6 +68,12 @@ class EquationDesign:
         Builds the ``main`` matrix (again, on new data).
     extra_builders : mapping of str to MatrixBuilder
         Builders of the family's other design matrices (``ivregress``'s first stages).
+    rows : ndarray or None
+        Positions of the equation's rows among the design's rows (``None``: all of
+        them); with equationwise samples an equation uses only some.
+    unit : ndarray or None
+        The unit (group, or design row) of each of the equation's rows (``None``: its
+        rows are the units, in order).
     """
 
     spec: EquationSpec
@@ -77,6 +85,8 @@ class EquationDesign:
     offset: np.ndarray | None
     builder: MatrixBuilder
     extra_builders: Mapping[str, MatrixBuilder] = field(default_factory=dict)
+    rows: np.ndarray | None = None
+    unit: np.ndarray | None = None
 
     @property
     def depvars(self) -> tuple[str, ...]:
@@ -86,6 +96,10 @@ class EquationDesign:
     def sizes(self) -> list[int]:
         """Number of parameters in each block."""
         return block_sizes(self.blocks, self.X)
+
+    def to_rows(self, values: np.ndarray) -> np.ndarray:
+        """Per-unit values (posteriors, weights) on the equation's rows."""
+        return values if self.unit is None else values[self.unit]
 
     def block_terms(self, index: int) -> tuple[str, ...]:
         """Row labels of block ``index``."""
@@ -127,19 +141,31 @@ class Design:
     data_index : pandas Index
         All labels of the caller's DataFrame (predictions align to it).
     weights : ndarray
-        Weight of every row (ones without weights).
+        Weight of every unit (ones without weights): of every group with
+        ``group()``, of every row otherwise.
     weight_kind : str or None
     nobs : int
         Stata's ``Number of obs`` (the sum of frequency weights when given).
     n_dropped : int
         Rows that passed ``if``/``in`` but were dropped for missing values.
     cluster : ndarray or None
-        Cluster codes for ``vce(cluster)``.
+        Cluster code of every unit for ``vce(cluster)``.
     notes : tuple of str
         Stata-style notes (omitted covariates...).
     start_data : mapping of str to ndarray
         Values on the estimation rows of the variables named in ``startvalues()``
         (``classid varname``, ``classpr varlist``).  They never restrict the sample.
+    unit : ndarray or None
+        The unit (0-based group) of every estimation row with ``group()``; ``None``
+        when every row is its own unit.
+    group : str or None
+        The ``group()`` variable.
+    equationwise : bool
+        Whether each dependent variable's equations use their own rows
+        (:mod:`fmmpy.design.sample`).
+    sample : DataFrame or None
+        The model's columns on the estimation rows, kept for predictions of grouped and
+        multi-equation models.
     """
 
     spec: FMMSpec
@@ -156,6 +182,10 @@ class Design:
     base: int = 0
     prediction: bool = field(default=False)
     start_data: Mapping[str, np.ndarray] = field(default_factory=dict)
+    unit: np.ndarray | None = None
+    group: str | None = None
+    equationwise: bool = False
+    sample: pd.DataFrame | None = None
 
     @property
     def k(self) -> int:
@@ -163,12 +193,48 @@ class Design:
 
     @property
     def n(self) -> int:
+        """Number of units: groups with ``group()``, estimation rows otherwise."""
+        return len(self.weights)
+
+    @property
+    def n_rows(self) -> int:
         """Number of estimation rows."""
         return len(self.index)
 
-    def for_prediction(self, data: pd.DataFrame) -> "Design":
+    @property
+    def n_groups(self) -> int | None:
+        """Stata's ``Number of groups`` with ``group()``; ``None`` without."""
+        return None if self.group is None else self.n
+
+    @property
+    def unit_nobs(self) -> int:
+        """The number of independent units the sandwich estimators count: groups
+        (frequency and importance weights summed) with ``group()``, ``nobs`` without."""
+        if self.group is None:
+            return self.nobs
+        if self.weight_kind in ("fweight", "iweight"):
+            return int(round(float(self.weights.sum())))
+        return self.n
+
+    def to_rows(self, values: np.ndarray) -> np.ndarray:
+        """Per-unit values on the estimation rows.
+
+        Examples
+        --------
+        >>> import fmmpy, pandas as pd
+        >>> from fmmpy.parse import parse_command
+        >>> df = pd.DataFrame({"id": [1, 1, 2], "y": [1.0, 2.0, 4.0]})
+        >>> d = build_design(parse_command("2, group(id): regress y"), df)
+        >>> d.n, d.to_rows(np.array([10.0, 20.0])).tolist()
+        (2, [10.0, 10.0, 20.0])
+        """
+        return values if self.unit is None else values[self.unit]
+
+    def for_prediction(self, data: pd.DataFrame, outcomes: bool = False) -> "Design":
         """The same model's matrices on new data (every row with complete covariates;
-        the outcome may be missing).
+        the outcome may be missing).  With equationwise samples each equation gets the
+        rows where its covariates are complete (and, with ``outcomes=True``, its
+        outcomes too: what posterior probabilities need).
 
         Examples
         --------
@@ -179,7 +245,7 @@ class Design:
         >>> d.for_prediction(df.head(3)).n
         3
         """
-        return _build(self.spec, data, reference=self)
+        return _build(self.spec, data, reference=self, outcomes=outcomes)
 
 
 def build_design(spec: FMMSpec, data: Any) -> Design:
@@ -214,7 +280,8 @@ def build_design(spec: FMMSpec, data: Any) -> Design:
     return _build(spec, data, reference=None)
 
 
-def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
+def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = False
+           ) -> Design:
     frame = as_frame(data)
     columns = [str(c) for c in frame.columns]
     if len(set(columns)) != len(columns):
@@ -223,6 +290,12 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     predicting = reference is not None
     comps = spec.class_components
     base = _base_class(spec)
+    group = None if settings.group is None else settings.group.name
+    equationwise = not settings.listwise and (
+        group is not None or any(len(c.equations) > 1 for c in comps))
+    keys = outcome_keys(comps) if equationwise else {}
+    if predicting and group is not None and group not in columns:
+        group = None                    # units are the rows; posteriors will say so
 
     # Expand wildcards and collect variables.
     expanded: dict[EquationSpec, RHS] = {}
@@ -247,7 +320,7 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
         [r for d in designs.values() for name, r in d.items() if name != "main"])
     for eq in expanded:
         numeric.extend(v for v in families[eq].extra_variables() if v not in numeric)
-    other: list[str] = []
+    other: list[str] = [] if group is None else [group]
     if not predicting:
         if spec.weight is not None:
             other.append(spec.weight.var)
@@ -255,15 +328,20 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             other.append(settings.vce[1].name)
         if spec.if_expr is not None:
             other.extend(sorted(spec.if_expr.variables()))
-    option_vars = [v for v in spec.variables() if not any(ch in v for ch in "*?-")]
+    gname = None if settings.group is None else settings.group.name
+    option_vars = [v for v in spec.variables() if not any(ch in v for ch in "*?-")
+                   and v != gname]
     check_exists(numeric + factors + other + option_vars, columns)
     depvar_set = {v for eq in expanded for v in eq.depvars}
-    outcome_set = depvar_set | {v for f in families.values() for v in f.extra_variables()}
-    nullable = _nullable(families, designs, set(other) | set(factors) | {
-        v for r in lcprob_rhs if r is not None for v in r.variables()})
+    class_num, class_fac = [], []
+    for r in lcprob_rhs:
+        if r is not None:
+            num, fac = rhs_columns(r)
+            class_num.extend(num)
+            class_fac.extend(fac)
+    global_vars = set(other) | set(class_num) | set(class_fac)
 
     n_all = len(frame)
-    # Sample: in, if, listwise deletion.
     if predicting:
         touse = np.ones(n_all, dtype=bool)
     else:
@@ -279,29 +357,24 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             raise FMMDataError(f"{v} contains infinite values; replace them with missing (NaN) "
                                "to drop those observations")
         num_values[v] = arr
-        if (predicting and v in outcome_set) or v in nullable:
-            continue
-        touse &= ~np.isnan(arr)
-    if not predicting:
-        for fam in families.values():
-            usable = fam.sample_mask(num_values)
-            if usable is not None:
-                touse &= usable
-    for v in factors:
-        touse &= ~frame[v].isna().to_numpy()
-    # Derived columns (transforms) must be non-missing too.
-    for rhs in (r for d in designs.values() for r in d.values()):
-        for t in rhs.terms:
-            for f in t.factors:
-                if f.expr is not None:
-                    vals = evaluate(f.expr, frame)
-                    if vals.dtype == object:
-                        raise FMMDataError(f"{f.expr}: string expressions are not covariates")
-                    touse &= ~np.isnan(vals)
+    key_masks: dict[tuple[str, ...], np.ndarray] = {}
+    if equationwise:
+        # The group, class-model, weight and cluster variables on every row; each
+        # dependent variable's equations on the rows where their variables are complete.
+        touse &= complete_rows(frame, num_values, class_num,
+                               class_fac + ([group] if group else []))
+        for key, eqs in keys.items():
+            key_masks[key] = usable_rows(eqs, families, designs, frame, num_values,
+                                          global_vars, predicting, outcomes)
+        touse &= np.logical_or.reduce(list(key_masks.values()))
+    else:
+        touse &= usable_rows(list(expanded), families, designs, frame, num_values,
+                              global_vars | set(factors), predicting, outcomes)
+        touse &= complete_rows(frame, num_values, class_num,
+                               factors + ([group] if group else []))
 
     weights = np.ones(n_all)
     weight_kind = None
-    cluster = None
     if not predicting:
         if spec.weight is not None:
             weight_kind = spec.weight.kind
@@ -315,16 +388,24 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             touse &= wv != 0
             weights = wv
         if settings.vce[0] == "cluster":
-            cname = settings.vce[1].name
-            touse &= ~frame[cname].isna().to_numpy()
+            touse &= ~frame[settings.vce[1].name].isna().to_numpy()
     n_dropped = passed_ifin - int(touse.sum())
     rows = np.flatnonzero(touse)
     if rows.size == 0:
         raise FMMDataError("no observations: every row is excluded by if/in or has a "
                            "missing value in a variable of the model")
     sample = frame.iloc[rows]
-    if not predicting and settings.vce[0] == "cluster":
-        cluster = pd.factorize(sample[settings.vce[1].name])[0]
+    if group is not None:
+        unit, first = unit_codes(sample[group])
+        labels = sample[group]
+    else:
+        unit, first, labels = None, np.arange(rows.size), None
+
+    def to_units(values: np.ndarray, what: str, names: Sequence[str] | None = None
+                 ) -> np.ndarray:
+        if unit is None:
+            return values
+        return per_unit(values, unit, first, what, group, labels, names)
 
     notes: list[str] = []
     eq_designs: dict[EquationSpec, EquationDesign] = {}
@@ -334,11 +415,21 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
             for ed in cd.equations:
                 ref_eqs[ed.spec] = ed
     for eq in expanded:
+        pos = None if not equationwise else np.flatnonzero(key_masks[eq.depvars][rows])
+        if pos is not None and pos.size == 0:
+            raise FMMDataError(f"no observations for the equation {eq.model} "
+                               f"{' '.join(eq.depvars)}: each of its rows has a missing value")
+        eq_rows = rows if pos is None else rows[pos]
+        eq_sample = sample if pos is None else sample.iloc[pos]
         if predicting:
-            eq_designs[eq] = _rebuild_equation(ref_eqs[eq], sample, num_values, rows)
+            ed = _rebuild_equation(ref_eqs[eq], eq_sample, num_values, eq_rows)
         else:
-            eq_designs[eq] = _equation_design(eq, families[eq], designs[eq], sample, num_values,
-                                              rows, notes)
+            ed = _equation_design(eq, families[eq], designs[eq], eq_sample, num_values,
+                                  eq_rows, notes)
+        if pos is not None and pos.size == rows.size:
+            pos = None
+        eq_unit = (pos if unit is None else unit[pos]) if pos is not None else unit
+        eq_designs[eq] = replace(ed, rows=pos, unit=eq_unit)
 
     if all(not ed.blocks for ed in eq_designs.values()):
         raise FMMSyntaxError("the model has no parameters to estimate; a point mass cannot "
@@ -354,14 +445,16 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
         rhs = lcprob_rhs[j]
         if rhs not in z_cache:
             if rhs is None:
-                z_cache[rhs] = (np.ones((rows.size, 1)), ("_cons",), None)
-            elif predicting:
-                zb = reference.classes[j].zbuilder
-                z_cache[rhs] = (zb.matrix(sample), zb.kept_names, zb)
+                z_cache[rhs] = (np.ones((first.size, 1)), ("_cons",), None)
             else:
-                zb, Z = build_matrix(replace(rhs, constant=True), sample, "lcprob()")
-                _note_omitted(zb, notes)
-                z_cache[rhs] = (Z, zb.kept_names, zb)
+                if predicting:
+                    zb = reference.classes[j].zbuilder
+                    Z = zb.matrix(sample)
+                else:
+                    zb, Z = build_matrix(replace(rhs, constant=True), sample, "lcprob()")
+                    _note_omitted(zb, notes)
+                z_cache[rhs] = (to_units(Z, "lcprob() covariate", zb.kept_names),
+                                zb.kept_names, zb)
         Z, znames, zb = z_cache[rhs]
         classes.append(ClassDesign(eqs, Z, znames, zb))
 
@@ -372,24 +465,22 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None) -> Design:
     start_data = {} if predicting else {
         v.name: numeric_column(frame, v.name, "a startvalues() variable")[rows]
         for v in settings.startvalues.args if isinstance(v, VarRef)}
+    cluster = None
+    if not predicting and settings.vce[0] == "cluster":
+        cname = settings.vce[1].name
+        codes = pd.factorize(sample[cname])[0].astype(float)
+        cluster = to_units(codes, f"the cluster variable {cname}").astype(np.intp)
+    unit_w = to_units(w, "weights") if weight_kind else np.ones(first.size)
+    keep = None
+    if not predicting and (group is not None or equationwise):
+        wanted = [c for c in dict.fromkeys(numeric + factors + other + option_vars)
+                  if c in columns]
+        keep = sample[wanted].copy()
     return Design(spec=spec, settings=settings, classes=tuple(classes), index=sample.index,
-                  data_index=frame.index, weights=w if weight_kind else np.ones(rows.size),
-                  weight_kind=weight_kind, nobs=nobs, n_dropped=n_dropped, cluster=cluster,
-                  notes=tuple(notes), base=base, prediction=predicting, start_data=start_data)
-
-
-def _nullable(families: Mapping[EquationSpec, Family],
-              designs: Mapping[EquationSpec, Mapping[str, RHS]], other: set[str]) -> set[str]:
-    """Variables whose missing values every family using them interprets itself."""
-    offered: set[str] = set()
-    strict = set(other)
-    for eq, fam in families.items():
-        own = set(fam.nullable_variables())
-        offered |= own
-        strict |= (set(eq.variables()) | set(fam.extra_variables())) - own
-        for rhs in designs[eq].values():          # covariates must always be complete
-            strict |= set(rhs.variables())
-    return offered - strict
+                  data_index=frame.index, weights=unit_w, weight_kind=weight_kind, nobs=nobs,
+                  n_dropped=n_dropped, cluster=cluster, notes=tuple(notes), base=base,
+                  prediction=predicting, unit=unit, group=group, equationwise=equationwise,
+                  sample=keep, start_data=start_data)
 
 
 def _base_class(spec: FMMSpec) -> int:

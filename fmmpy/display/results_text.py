@@ -144,6 +144,14 @@ def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], li
     return head, rows
 
 
+def _aligned(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Header items with their ``=`` signs and numbers aligned, as Stata prints
+    ``Number of obs`` above ``Number of groups``."""
+    kw = max(len(k) for k, _ in items)
+    vw = max(len(v) for _, v in items)
+    return [(k.ljust(kw), v.rjust(vw)) for k, v in items]
+
+
 def render_results(res: "FMMResults", level: float | None = None) -> str:
     """Header, tables and notes, as Stata prints them after ``fmm``."""
     level = res.level if level is None else level
@@ -151,12 +159,14 @@ def render_results(res: "FMMResults", level: float | None = None) -> str:
     out: list[str] = []
     if not settings.noheader:
         right = [("Number of obs", fmt_fc(res.nobs))]
+        if res.n_groups is not None:
+            right = _aligned(right + [("Number of groups", fmt_fc(res.n_groups))])
         out.extend(header_lines("Finite mixture model", right,
                                 [f"{res.ll_caption} = {fmt_g(res.llf, 10)}"]))
         out.append("")
-        if res.vce[0] == "cluster":
+        if res.cluster_var is not None:
             note = (f"(Std. err. adjusted for {fmt_fc(res.n_clusters)} clusters in "
-                    f"{res.vce[1]})")
+                    f"{res.cluster_var})")
             out.append(note.rjust(WIDTH))
     if settings.notable:
         return "\n".join(out).rstrip("\n")

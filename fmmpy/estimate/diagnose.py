@@ -181,7 +181,7 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                 if blk.scale_power:
                     ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
-                        rows = modal == j
+                        rows = ed.to_rows(modal == j)
                         m = _distinct_rows(ed.outcome.y[rows]) if rows.any() else 0
                         name = " ".join(ed.depvars)
                         out.append(Diagnosis("collapsed", (j + 1,), (

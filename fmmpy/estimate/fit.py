@@ -158,7 +158,7 @@ def _finish(design: Design, layout: ParamLayout, model: MixtureModel, theta: np.
     T = layout.T
     inputs = VCEInputs(hess=T.T @ deriv.hess @ T, scores=scores @ T,
                        weights=design.weights, weight_kind=design.weight_kind,
-                       nobs=design.nobs, cluster=design.cluster)
+                       nobs=design.unit_nobs, cluster=design.cluster)
     V_phi, bad_phi = VCE_ESTIMATORS[vce[0]](inputs)
     V = T @ V_phi @ T.T
     bad = (np.abs(T) @ bad_phi.astype(float)) > 0 if bad_phi.size else np.zeros(T.shape[0], bool)

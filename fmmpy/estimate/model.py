@@ -36,6 +36,8 @@ from ..design import Design, EquationDesign
 from ..families.base import grad_hess_from_eta, linear_predictors, score_matrix
 from ..linalg import ascent_direction, logsumexp_rows
 from .layout import ParamLayout
+from .mstep import TiedGroup, m_step_plan
+from .units import UnitSum
 
 __all__ = ["MixtureModel", "Derivatives"]
 
@@ -77,6 +79,15 @@ class MixtureModel:
             [(ed, layout.equation_slice(j, e)) for e, ed in enumerate(cd.equations)]
             for j, cd in enumerate(design.classes)
         ]
+        self._sums: dict[int, UnitSum] = {}
+        for cd in design.classes:
+            for ed in cd.equations:
+                self._sums.setdefault(id(ed), UnitSum(ed.unit, self.n))
+        self._plan: tuple[TiedGroup, ...] | None = m_step_plan(layout, self.equations)
+
+    def unit_sum(self, ed: EquationDesign, values: np.ndarray) -> np.ndarray:
+        """Row quantities of an equation summed within units (groups)."""
+        return self._sums[id(ed)](values)
 
     # -- pieces ----------------------------------------------------------------------
     def eta(self, theta: np.ndarray, j: int, e: int) -> np.ndarray:
@@ -93,7 +104,8 @@ class MixtureModel:
         out = np.zeros((self.n, self.k))
         for j in range(self.k):
             for e, (ed, _) in enumerate(self.equations[j]):
-                out[:, j] += ed.family.loglik(ed.outcome, self.eta(theta, j, e))
+                out[:, j] += self.unit_sum(ed, ed.family.loglik(ed.outcome,
+                                                                self.eta(theta, j, e)))
         return out
 
     def joint(self, theta: np.ndarray) -> np.ndarray:
@@ -138,7 +150,7 @@ class MixtureModel:
             for e, (ed, _) in enumerate(self.equations[j]):
                 ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
                                                      order=max(order, 1))
-                lf[:, j] += ll_e
+                lf[:, j] += self.unit_sum(ed, ll_e)
                 row.append((d1, d2))
             parts.append(row)
         with np.errstate(all="ignore"):
@@ -170,11 +182,12 @@ class MixtureModel:
             wp = self.w * post[:, j]
             for e, (ed, sl) in enumerate(self.equations[j]):
                 d1, d2 = parts[j][e]
-                ge, He = grad_hess_from_eta(ed.blocks, ed.X, wp, d1, d2 if order >= 2 else None)
+                ge, He = grad_hess_from_eta(ed.blocks, ed.X, ed.to_rows(wp), d1,
+                                            d2 if order >= 2 else None)
                 g[sl] += ge
                 if H is not None:
                     H[sl, sl] += He
-                S = _score_matrix(ed, d1)
+                S = self.unit_sum(ed, _score_matrix(ed, d1))
                 if U is not None:
                     U[:, sl] = S * post[:, j:j + 1]
                 mats.append(S)
@@ -228,9 +241,10 @@ class MixtureModel:
             for e, (ed, sl) in enumerate(self.equations[j]):
                 ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
                                                      order=max(order, 1))
+                pw_rows = ed.to_rows(pw[:, j])
                 with np.errstate(all="ignore"):
-                    q_out += float(np.dot(pw[:, j], np.where(pw[:, j] > 0, ll_e, 0.0)))
-                ge, He = grad_hess_from_eta(ed.blocks, ed.X, pw[:, j], d1,
+                    q_out += float(np.dot(pw_rows, np.where(pw_rows > 0, ll_e, 0.0)))
+                ge, He = grad_hess_from_eta(ed.blocks, ed.X, pw_rows, d1,
                                             d2 if order >= 2 else None)
                 g[sl] = ge
                 if H is not None:
@@ -248,12 +262,16 @@ class MixtureModel:
     def m_step(self, theta: np.ndarray, post: np.ndarray) -> np.ndarray:
         """Parameters maximizing the complete-data objective for fixed posteriors.
 
-        Without constraints each part is fitted on its own (closed forms where a
-        family has them); with constraints the parts are fitted jointly by Newton
-        in the free parameters.
+        The class model and each equation are fitted on their own (closed forms where
+        a family has them); equations whose parameters are tied across classes
+        (``lcinvariant()``) are fitted together by their family's
+        :meth:`~fmmpy.families.base.Family.weighted_fit_tied` (the pooled variance of
+        ``lcinvariant(errvar)`` for normal outcomes).  Other constraints, or ties a
+        family cannot fit in closed form, fit all parts jointly by Newton in the free
+        parameters.
         """
         lay = self.layout
-        if lay.constrained:
+        if self._plan is None:
             return self._constrained_m_step(theta, post)
         new = np.array(theta, dtype=float)
         pw = self.w[:, None] * post
@@ -263,10 +281,20 @@ class MixtureModel:
                 b = lay.class_block(j)
                 if b is not None:
                     new[b.slice] = d
-        for j in range(self.k):
-            for ed, sl in self.equations[j]:
-                new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, pw[:, j], theta[sl],
-                                                 ed.offset)
+        for group in self._plan:
+            eqs = [(self.equations[j][e], j) for j, e in group.members]
+            if not group.tied:
+                (ed, sl), j = eqs[0]
+                new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
+                                                 theta[sl], ed.offset)
+                continue
+            parts = [(ed.outcome, ed.X, ed.to_rows(pw[:, j]), theta[sl], ed.offset)
+                     for (ed, sl), j in eqs]
+            fitted = eqs[0][0][0].family.weighted_fit_tied(parts, group.tied)
+            if fitted is None:
+                return self._constrained_m_step(theta, post)
+            for ((_, sl), _), params in zip(eqs, fitted):
+                new[sl] = params
         return new
 
     def _constrained_m_step(self, theta: np.ndarray, post: np.ndarray,

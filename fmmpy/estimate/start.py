@@ -105,19 +105,20 @@ def factor_groups(score: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
 
 
 def factor_score(model: MixtureModel) -> np.ndarray:
-    """The variable that orders the sample for ``startvalues(factor)``: the single
+    """The variable that orders the units for ``startvalues(factor)``: the single
     outcome variable (:meth:`Family.factor_columns`: the dependent variable, ``_t``
     for ``streg``...), or the first principal-component score of the standardized
     outcome variables and continuous covariates (signed so that it increases with
-    the first outcome variable)."""
+    the first outcome variable).  With ``group()`` or equationwise samples each
+    variable is first averaged over the rows of a unit (units without rows in an
+    equation take the variable's mean)."""
     columns: list[np.ndarray] = []
     seen: set[bytes] = set()
     for cd in model.design.classes:
         for ed in cd.equations:
             ys = ed.family.factor_columns(ed.outcome)
             for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
-                if ed.outcome.n != model.n:
-                    continue
+                col = _unit_means(model, ed, col)
                 finite = np.isfinite(col)
                 if not finite.all() or np.ptp(col) == 0:
                     continue
@@ -140,6 +141,18 @@ def factor_score(model: MixtureModel) -> np.ndarray:
     if v[0] < 0:
         v = -v
     return Zs @ v
+
+
+def _unit_means(model: MixtureModel, ed, col: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """An equation's row values averaged within units; the overall mean where a unit
+    has no rows in the equation."""
+    if ed.unit is None:
+        return col
+    with np.errstate(all="ignore"):
+        sums = model.unit_sum(ed, col)
+        counts = model.unit_sum(ed, np.ones_like(col))
+        means = sums / counts
+    return np.where(counts > 0, means, np.nanmean(col) if col.size else 0.0)
 
 
 def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog | None,
@@ -169,7 +182,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     out_idx = np.setdiff1d(np.arange(lay.n_params), class_idx)
     for j in range(model.k):
         for ed, sl in model.equations[j]:
-            theta[sl] = ed.family.start(ed.outcome, ed.X, pw[:, j])
+            theta[sl] = ed.family.start(ed.outcome, ed.X, ed.to_rows(pw[:, j]))
     if log is None and not lay.constrained:
         # Nothing to show: the two fits are the M-step for these probabilities.
         return model.m_step(theta, post)
@@ -186,7 +199,8 @@ def _within_support(model: MixtureModel, post: np.ndarray) -> np.ndarray:
         for ed, _ in model.equations[j]:
             mask = ed.family.support(ed.outcome)
             if mask is not None:
-                feasible[:, j] &= mask
+                # a unit (group) is feasible when every one of its rows is
+                feasible[:, j] &= model.unit_sum(ed, (~mask).astype(float)) == 0
     if feasible.all():
         return post
     never = np.flatnonzero(~feasible.any(axis=0))
@@ -263,6 +277,15 @@ def _start_column(model: MixtureModel, ref: object, method: str) -> np.ndarray:
     values = model.design.start_data.get(name)
     if values is None:  # pragma: no cover - the design collects every startvalues() variable
         raise FMMDataError(f"startvalues({method}): variable {name} not found")
+    unit = model.design.unit
+    if unit is not None:
+        # one value per group: the group's first row, and it must not vary within it
+        first = np.full(model.n, np.nan)
+        first[unit[::-1]] = values[::-1]
+        if not np.allclose(first[unit], values, equal_nan=True):
+            raise FMMDataError(f"startvalues({method}): {name} varies within a group of "
+                               f"{model.design.group}; it must be constant within groups")
+        values = first
     if not np.all(np.isfinite(values)):
         bad = int(np.sum(~np.isfinite(values)))
         raise FMMDataError(f"startvalues({method}): {name} has {bad} missing value(s) in the "
@@ -328,8 +351,9 @@ def _randompr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) ->
 
 
 def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An equation fitted to the whole sample (one class): the parameters and
-    ``sqrt(N) * se`` of each (the spread of one observation's information).
+    """An equation fitted to the whole sample (one class) with the units' weights
+    ``w``: the parameters and ``sqrt(N) * se`` of each (the spread of one
+    observation's information).
 
     Examples
     --------
@@ -342,6 +366,7 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> float(np.round(spread[0], 6)) == float(np.round(ed.outcome.y.std(), 6))
     True
     """
+    w = ed.to_rows(w)              # unit (group) weights on the equation's rows
     init = ed.family.start(ed.outcome, ed.X, w)
     params = ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset)
     eta = linear_predictors(ed.blocks, ed.X, params, ed.outcome.n, ed.offset)
@@ -369,6 +394,13 @@ def _jitter(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> S
     return StartPoint(theta=theta)
 
 
+def _uniformpr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
+    """The trajectory seed's random rule: every unit (group with ``group()``) draws
+    ``k`` uniform numbers on (0, 1), normalized to sum to one."""
+    u = rng.uniform(size=(model.n, model.k))
+    return StartPoint(post=u / u.sum(axis=1, keepdims=True))
+
+
 StartMethod = Callable[[MixtureModel, StartValues, np.random.Generator], StartPoint]
 
 #: startvalues() methods: each returns a :class:`StartPoint` (class probabilities or
@@ -381,6 +413,7 @@ START_METHODS: dict[str, StartMethod] = {
     "randomid": _randomid,
     "randompr": _randompr,
     "jitter": _jitter,
+    "uniformpr": _uniformpr,
 }
 
 
@@ -400,7 +433,8 @@ def start_point(model: MixtureModel, sv: StartValues, rng: np.random.Generator) 
         For a method that is not registered.
     """
     if model.n < model.k:
-        raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} observations")
+        units = "groups" if model.design.group is not None else "observations"
+        raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} {units}")
     method = START_METHODS.get(sv.method)
     if method is None:
         raise FMMSyntaxError(f"startvalues({sv.method}) is not available in this version; "

@@ -249,6 +249,17 @@ class Family:
         """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default."""
         return newton_weighted_fit(self, outcome, X, w, init, offset)
 
+    def weighted_fit_tied(self, parts: Sequence[tuple[Outcome, Mapping[str, np.ndarray],
+                                                      np.ndarray, np.ndarray,
+                                                      np.ndarray | None]],
+                          tied: frozenset[int]) -> list[np.ndarray] | None:
+        """The EM M-step of several classes' equations whose blocks ``tied`` (indices
+        into :meth:`blocks`) are equal across them (``lcinvariant()``): maximize
+        ``sum_parts sum(w * loglik)``.  ``parts`` holds ``(outcome, X, w, init,
+        offset)`` per class.  Returns the parameters of each part, or ``None`` when
+        the family has no closed form for these ties (the M-step then uses Newton)."""
+        return None
+
     # -- predictions -------------------------------------------------------------------
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """Derivatives of ``predict("mu")`` with respect to each linear predictor,

@@ -87,6 +87,26 @@ class Gaussian(Family):
         var = float(np.dot(w, resid * resid) / total)
         return np.append(beta, np.log(max(var, 1e-300)))
 
+    def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
+        """``lcinvariant(errvar)``: each class's coefficients by weighted least squares
+        and one variance, the weighted mean of all classes' squared residuals (the
+        seed's closed form)."""
+        if tied != frozenset({1}):
+            return None
+        betas: list[np.ndarray] = []
+        ss = total = 0.0
+        for outcome, X, w, _, offset in parts:
+            y = outcome.y if offset is None else outcome.y - offset
+            beta = weighted_least_squares(X["main"], y, w)
+            resid = y - X["main"] @ beta
+            ss += float(np.dot(w, resid * resid))
+            total += float(w.sum())
+            betas.append(beta)
+        if total <= 0:
+            return None
+        lnv = np.log(max(ss / total, 1e-300))
+        return [np.append(beta, lnv) for beta in betas]
+
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         jac = np.zeros_like(eta)
         jac[:, 0] = 1.0

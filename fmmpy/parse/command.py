@@ -41,6 +41,7 @@ from .options import (
     as_names,
     as_suboptions,
     as_varlist,
+    as_varref,
     match_options,
     match_word,
     split_options,
@@ -93,7 +94,7 @@ def _constraints(text: str, col: int, command: str) -> Any:
 
 
 _SV_METHODS = {"zero": 4, "factor": 3, "classid": 6, "classpr": 6, "randomid": 7,
-               "randompr": 7, "jitter": 3}
+               "randompr": 7, "jitter": 3, "uniformpr": 7}
 
 
 def _startvalues(text: str, col: int, command: str) -> StartValues:
@@ -147,6 +148,8 @@ FMM_OPTIONS: tuple[OptionSchema, ...] = (
     OptionSchema("lcprob", 6, as_varlist()),
     OptionSchema("lclabel", 7, as_name("name")),
     OptionSchema("lcbase", 6, as_int(minimum=1)),
+    OptionSchema("group", 5, as_varref()),
+    OptionSchema("listwise", 8),
     OptionSchema("constraints", 5, _constraints),
     OptionSchema("collinear", 3),
     OptionSchema("vce", 3, _vce),

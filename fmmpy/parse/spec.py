@@ -200,6 +200,8 @@ class FMMSettings:
     lcbase: int = 1
     lclabel: str = "Class"
     lcinvariant: tuple[str, ...] = ("none",)
+    group: VarRef | None = None
+    listwise: bool = False
     vce: tuple[str, ...] = ("oim",)
     level: float = 95.0
     startvalues: StartValues = field(default_factory=StartValues)
