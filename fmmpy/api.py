@@ -20,7 +20,7 @@ import pandas as pd
 
 from .constraints import apply_constraints
 from .design import build_design
-from .errors import FMMDataError
+from .errors import FMMDataError, FMMSyntaxError
 from .estimate.fit import estimate
 from .estimate.layout import ParamLayout, build_layout
 from .estimate.model import MixtureModel
@@ -116,6 +116,12 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     >>> res.nobs, round(res.llf, 4)
     (485, 1518.8484)
     """
+    if progress is not None and not callable(progress):
+        raise FMMSyntaxError(f"progress= must be a function called with each Progress, not "
+                             f"{type(progress).__name__}")
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise FMMSyntaxError(f"stream= must be a text stream (with a write() method), not "
+                             f"{type(stream).__name__}")
     spec = _merge_options(parse_command(command), options)
     design = build_design(spec, data)
     layout = apply_constraints(build_layout(design), constraints)
@@ -155,7 +161,10 @@ def _to_theta(from_: Any, layout: ParamLayout) -> np.ndarray:
                 part for part in (f"unknown parameter(s) {', '.join(unknown)}" if unknown else "",
                                   f"no value for {', '.join(missing)}" if missing else "")
                 if part))
-        arr = np.array([float(values[n]) for n in names])
+        try:
+            arr = np.array([float(values[n]) for n in names])
+        except (TypeError, ValueError):
+            raise FMMDataError("from_= must be numbers (an array or res.params)") from None
     else:
         try:
             arr = np.asarray(from_, dtype=float).ravel()
@@ -164,6 +173,10 @@ def _to_theta(from_: Any, layout: ParamLayout) -> np.ndarray:
         if arr.size != len(names):
             raise FMMDataError(f"from_=: expected {len(names)} values (one per parameter, in "
                                f"the order of res.params), got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise FMMDataError("from_=: every starting value must be a finite number; got "
+                           + ", ".join(f"{n} = {v}" for n, v in zip(names, arr)
+                                       if not np.isfinite(v)))
     theta = arr.copy()
     for b in layout.blocks:
         if b.kind == "variance":

@@ -25,13 +25,14 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .checks import check_int
 from .design import ClassDesign
 from .display.format import fmt_fc, fmt_g
 from .display.tables import header_lines
@@ -152,10 +153,12 @@ def relabel(res: "FMMResults", order: Sequence[int]) -> "FMMResults":
     True
     """
     k = res.k
+    if isinstance(order, (str, bytes)) or not isinstance(order, Iterable):
+        raise FMMSyntaxError("relabel(): order must be class numbers")
     try:
-        perm = [int(o) - 1 for o in order]
-    except (TypeError, ValueError):
-        raise FMMSyntaxError("relabel(): order must be class numbers") from None
+        perm = [check_int(o, "relabel(): each class number") - 1 for o in order]
+    except FMMSyntaxError:
+        raise FMMSyntaxError(f"relabel(): order must be class numbers; got {order!r}") from None
     if sorted(perm) != list(range(k)):
         raise FMMSyntaxError(f"relabel(): order must list each class 1 to {k} once; got "
                              f"{list(order)}")

@@ -70,7 +70,7 @@ def load(name: str) -> pd.DataFrame:
     >>> load("stamp")["thickness"].iloc[0]
     np.float32(0.06)
     """
-    if name not in _DATASETS:
+    if not isinstance(name, str) or name not in _DATASETS:
         raise FMMDataError(f"unknown dataset {name!r}; available: {', '.join(_DATASETS)}")
     path = resources.files("fmmpy") / "data" / _DATASETS[name][0]
     with resources.as_file(path) as p:

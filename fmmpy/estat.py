@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, logit
 
+from .checks import check_level
 from .display.format import fmt_f, fmt_fc, fmt_g
 from .display.tables import (TableRow, coef_row, header_lines, header_row, render_table, rule,
                              stata_level)
@@ -147,7 +148,7 @@ def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
     >>> round(float(t.loc[(1, "thickness"), "margin"]), 7), round(float(t.loc[(1, "thickness"), "se"]), 7)
     (0.0712183, 0.0002011)
     """
-    level = res.level if level is None else level
+    level = res.level if level is None else check_level(level, "estat lcmean")
     zq = stats.norm.ppf(0.5 + level / 200.0)
     model = MixtureModel(res.design, res.layout)
     theta = res.fit.theta
@@ -309,14 +310,18 @@ def estat_eform(res: "FMMResults", equations: str | Sequence[str] | None = None,
     >>> bool(np.isclose(t["exp_b"].iloc[0], np.exp(res.params["1.Class:thickness:_cons"])))
     True
     """
-    level = res.level if level is None else level
+    level = res.level if level is None else check_level(level, "estat eform")
     known = [b.equation for b in res.layout.blocks if b.kind == "coef"]
     if equations is None:
         if not known:
             raise FMMSyntaxError("estat eform: the model has no outcome coefficients")
         wanted = [known[0]]
     else:
-        wanted = [equations] if isinstance(equations, str) else list(equations)
+        wanted = [equations] if isinstance(equations, str) else (
+            list(equations) if isinstance(equations, (list, tuple)) else None)
+        if wanted is None or not all(isinstance(eq, str) for eq in wanted):
+            raise FMMSyntaxError("estat eform: equations must be names of dependent "
+                                 f"variables (strings), not {equations!r}")
         for eq in wanted:
             if eq not in known:
                 raise FMMSyntaxError(f"estat eform: equation {eq} not found; equations are "

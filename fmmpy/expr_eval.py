@@ -57,7 +57,7 @@ def evaluate(expr: Expr, data: pd.DataFrame, rng: np.random.Generator | None = N
     >>> evaluate(parse_expression("inrange(a, 2, 3) | a == 10"), pd.DataFrame({"a": [1, 2, 10]})).tolist()
     [0.0, 1.0, 1.0]
     """
-    return _Evaluator(data, rng or np.random.default_rng()).eval(expr)
+    return _Evaluator(data, rng or np.random.default_rng()).value(expr)
 
 
 def evaluate_condition(expr: Expr, data: pd.DataFrame) -> np.ndarray:
@@ -90,7 +90,7 @@ class _Evaluator:
     def full(self, value: float) -> np.ndarray:
         return np.full(self.n, value, dtype=float)
 
-    def eval(self, e: Expr) -> np.ndarray:
+    def value(self, e: Expr) -> np.ndarray:
         if isinstance(e, Num):
             return self.full(e.value)
         if isinstance(e, Missing):
@@ -100,7 +100,7 @@ class _Evaluator:
         if isinstance(e, Var):
             return self.var(e.name)
         if isinstance(e, Unary):
-            v = self.eval(e.operand)
+            v = self.value(e.operand)
             if _is_str(v):
                 raise FMMDataError(f"type mismatch: cannot apply '{e.op}' to a string")
             if e.op == "-":
@@ -129,7 +129,7 @@ class _Evaluator:
                          for v in values], dtype=object)
 
     def binary(self, e: Binary) -> np.ndarray:
-        a, b = self.eval(e.left), self.eval(e.right)
+        a, b = self.value(e.left), self.value(e.right)
         op = e.op
         if _is_str(a) or _is_str(b):
             if not (_is_str(a) and _is_str(b)):
@@ -166,7 +166,7 @@ class _Evaluator:
 
     def call(self, e: Call) -> np.ndarray:
         f = e.func
-        args = [self.eval(a) for a in e.args]
+        args = [self.value(a) for a in e.args]
         num = [a for a in args if not _is_str(a)]
         if f in ("missing", "mi"):
             out = np.zeros(self.n, dtype=bool)

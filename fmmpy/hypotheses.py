@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from .checks import check_results
 from .display.format import fmt_f
 from .display.results_text import constraint_lines
 from .errors import FMMDataError, FMMSyntaxError
@@ -224,7 +225,9 @@ def lrtest(res_a: "FMMResults", res_b: "FMMResults", *, names: Sequence[str] = (
     >>> t.df, round(t.chi2, 4) == round(2 * (full.llf - equal.llf), 4)
     (1, True)
     """
-    if len(names) != 2:
+    check_results(res_a, "lrtest")
+    check_results(res_b, "lrtest")
+    if isinstance(names, str) or len(names) != 2:
         raise FMMSyntaxError("lrtest: names= takes two names")
     fits = [(res_a, names[0]), (res_b, names[1])]
     if res_a.rank == res_b.rank:

@@ -20,12 +20,14 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from .checks import check_int
 from .errors import FMMDataError, FMMDependencyError, FMMSyntaxError
 from .estimate.model import MixtureModel
 from .families.base import Outcome
@@ -95,10 +97,16 @@ def plot(res: "FMMResults", kind: str = "density", **kwargs: Any) -> "Figure":
     fmmpy.errors.FMMSyntaxError: unknown plot kind 'histogram'; expected density, posterior or trajectory
     """
     draw = {"density": plot_density, "posterior": plot_posterior,
-            "trajectory": plot_trajectory}.get(kind)
+            "trajectory": plot_trajectory}.get(kind) if isinstance(kind, str) else None
     if draw is None:
         raise FMMSyntaxError(f"unknown plot kind {kind!r}; expected " + ", ".join(KINDS[:-1])
                              + f" or {KINDS[-1]}")
+    params = inspect.signature(draw).parameters.values()
+    allowed = [p.name for p in params if p.kind == p.KEYWORD_ONLY]
+    unknown = [name for name in kwargs if name not in allowed]
+    if unknown and not any(p.kind == p.VAR_KEYWORD for p in params):
+        raise FMMSyntaxError(f"res.plot({kind!r}): unknown option(s) {', '.join(unknown)}; "
+                             f"allowed: {', '.join(allowed)}")
     return draw(res, **kwargs)
 
 
@@ -245,6 +253,9 @@ def plot_density(res: "FMMResults", *, outcome: str | None = None, bins: int | N
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
     ('thickness', 'Density')
     """
+    if bins is not None:
+        bins = check_int(bins, "plot: bins", minimum=1)
+    points = check_int(points, "plot: points", minimum=2)
     name, eqs = _equations(MixtureModel(res.design, res.layout), outcome)
     fig, ax = _figure(ax)
     ed = res.design.classes[0].equations[eqs[0]]

@@ -30,9 +30,11 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, logit, logsumexp
 
+from .checks import check_level
 from .display.format import fmt_fc, fmt_g
 from .display.tables import header_lines, stata_level
 from .errors import FMMDataError, FMMSyntaxError
+from .design.variables import as_frame, check_exists
 from .estimate.model import MixtureModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,7 +140,7 @@ def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
     >>> round(float(res.estat_lcprob().to_frame()["margin"].sum()), 12)
     1.0
     """
-    level = res.level if level is None else level
+    level = res.level if level is None else check_level(level, "estat lcprob")
     model = MixtureModel(res.design, res.layout)
     lay = res.layout
     theta = res.fit.theta
@@ -197,8 +199,17 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
     if marginal and stat not in ("mu", "density", "distribution", "survival"):
         raise FMMSyntaxError(f"predict: option marginal not allowed with {stat}")
     k = res.k
-    if class_ is not None and not (isinstance(class_, (int, np.integer)) and 1 <= class_ <= k):
-        raise FMMSyntaxError(f"predict: class({class_}) out of range; the model has {k} classes")
+    if class_ is not None:
+        if isinstance(class_, bool) or not isinstance(class_, (int, np.integer)):
+            raise FMMSyntaxError(f"predict: class_ must be a class number (an int from 1 to "
+                                 f"{k}), not {class_!r}")
+        if not 1 <= class_ <= k:
+            raise FMMSyntaxError(f"predict: class({class_}) out of range; the model has {k} "
+                                 "classes")
+    if stub is not None and not isinstance(stub, str):
+        raise FMMSyntaxError(f"predict: stub must be a string, not {stub!r}")
+    _check_index(res.design.data_index if data is None else
+                 data.index if isinstance(data, pd.DataFrame) else None)
     if marginal and class_ is not None:
         raise FMMSyntaxError("predict: options marginal and class() may not be combined")
     if stat == "scores":
@@ -256,6 +267,13 @@ def _prediction_design(res: "FMMResults", data: pd.DataFrame | None, outcomes: b
     return design, design.data_index
 
 
+def _check_index(index: pd.Index | None) -> None:
+    """Predictions are aligned to the data's index: its labels must be unique."""
+    if index is not None and not index.is_unique:
+        raise FMMDataError("predict: the data's index has duplicate labels, so predictions "
+                           "cannot be aligned to its rows; use data.reset_index(drop=True)")
+
+
 def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> pd.DataFrame:
     """Per-observation scores ``d ln L_i / d b`` for every parameter in ``res.params``
     (unweighted, as Stata's ``predict, scores``); variances are differentiated on the
@@ -271,6 +289,8 @@ def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> p
     else:
         depvars = sorted({v for cd in res.design.classes for ed in cd.equations
                           for v in ed.depvars})
+        data = as_frame(data)
+        check_exists(depvars, [str(c) for c in data.columns])
         index = data.index
         complete = data[depvars].notna().all(axis=1) if depvars else slice(None)
         design = res.design.for_prediction(data.loc[complete])

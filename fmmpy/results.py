@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .checks import check_int, check_level
 from .design import Design
 from .display.results_text import render_results, render_results_html
+from .errors import FMMSyntaxError
 from .estimate.fit import FitResult
 from .estimate.layout import ParamBlock, ParamLayout
 from .estimate.vce import ll_caption, vce_title
@@ -137,6 +139,42 @@ class FMMResults:
         return self.design.n_groups
 
     @property
+    def n_dropped(self) -> int:
+        """Rows that passed ``if`` and ``in`` but were left out of the estimation sample:
+        a missing value in a variable of the model (listwise deletion, as Stata does), a
+        zero weight, or a row the family cannot use.  See :attr:`sample_info`.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> df = fmmpy.datasets.load("stamp")
+        >>> df.loc[[0, 1], "thickness"] = float("nan")
+        >>> res = fmmpy.fmm("2: regress thickness", data=df, log=False, search=False)
+        >>> res.n_dropped, res.nobs
+        (2, 483)
+        """
+        return self.design.n_dropped
+
+    @property
+    def sample_info(self) -> dict[str, int]:
+        """How the estimation sample was formed: ``rows`` in the data, rows ``selected``
+        by ``if``/``in``, rows ``dropped`` from those (see :attr:`n_dropped`), rows
+        ``used``, and ``nobs`` (Stata's ``Number of obs``: the sum of the weights under
+        frequency or importance weights, else ``used``).
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2 in 1/100: regress thickness", data=fmmpy.datasets.load("stamp"),
+        ...                 log=False, search=False)
+        >>> res.sample_info
+        {'rows': 485, 'selected': 100, 'dropped': 0, 'used': 100, 'nobs': 100}
+        """
+        d = self.design
+        return {"rows": len(d.data_index), "selected": d.n_rows + d.n_dropped,
+                "dropped": d.n_dropped, "used": d.n_rows, "nobs": d.nobs}
+
+    @property
     def n_clusters(self) -> int:
         """Clusters of ``vce(cluster)``; with ``group()`` and ``vce(robust)`` the groups
         (the robust variance then sums scores within groups)."""
@@ -199,14 +237,15 @@ class FMMResults:
     @cached_property
     def params(self) -> pd.Series:
         """Estimates as Stata reports them (variances exponentiated)."""
-        theta = self.fit.theta
-        values = np.where(self._exp_mask, np.exp(theta), theta)
+        values = self.fit.theta.copy()
+        values[self._exp_mask] = np.exp(values[self._exp_mask])
         return pd.Series(values, index=list(self.layout.names), name="coef")
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
         """Variance matrix of :attr:`params` (delta method for variances)."""
-        jac = np.where(self._exp_mask, np.exp(self.fit.theta), 1.0)
+        jac = np.ones_like(self.fit.theta)
+        jac[self._exp_mask] = np.exp(self.fit.theta[self._exp_mask])
         V = self.fit.vcov * np.outer(jac, jac)
         bad = self.fit.unidentified
         V[bad, :] = np.nan
@@ -253,8 +292,12 @@ class FMMResults:
         >>> round(float(ci["lower"]), 6), round(float(ci["upper"]), 6)
         (0.322558, 0.959581)
         """
-        if level is None:
-            level = 100.0 * (1.0 - alpha) if alpha is not None else self.level
+        if level is None and alpha is not None:
+            if not isinstance(alpha, (int, float)) or not 0.0001 <= alpha <= 0.9:
+                raise FMMSyntaxError(f"conf_int: alpha={alpha!r} must be a number between "
+                                     "0.0001 and 0.9 (level 10 to 99.99)")
+            level = 100.0 * (1.0 - alpha)
+        level = self.level if level is None else check_level(level, "conf_int")
         z = stats.norm.ppf(0.5 + level / 200.0)
         theta = self.fit.theta
         with np.errstate(invalid="ignore"):
@@ -310,7 +353,7 @@ class FMMResults:
         >>> print(res.summary().splitlines()[1])
         Log likelihood = 1484.7501
         """
-        return render_results(self, level)
+        return render_results(self, None if level is None else check_level(level, "summary"))
 
     def __str__(self) -> str:
         log = self.iteration_log
@@ -336,7 +379,7 @@ class FMMResults:
         """
         from .display.export import to_markdown
 
-        return to_markdown(self, level, digits)
+        return to_markdown(self, *self._export_args(level, digits, "to_markdown"))
 
     def to_latex(self, level: float | None = None, digits: int | None = None) -> str:
         """The coefficient table as a LaTeX ``tabular`` with booktabs rules (numbers as
@@ -351,7 +394,12 @@ class FMMResults:
         """
         from .display.export import to_latex
 
-        return to_latex(self, level, digits)
+        return to_latex(self, *self._export_args(level, digits, "to_latex"))
+
+    @staticmethod
+    def _export_args(level: Any, digits: Any, where: str) -> tuple[float | None, int | None]:
+        return (None if level is None else check_level(level, where),
+                None if digits is None else check_int(digits, f"{where}: digits", minimum=0))
 
     # -- classes ------------------------------------------------------------------------------
     def lcstats(self):

@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 
 from .api import fmm
+from .checks import check_int
 from .display.format import fmt_fc, fmt_g
 from .display.tables import header_lines
-from .errors import FMMError, FMMWarning
+from .errors import FMMError, FMMSyntaxError, FMMWarning
 from .estimate.model import MixtureModel
 from .estimate.multistart import Progress, Search, search_higher
 from .progress import ProgressLine
@@ -168,10 +169,18 @@ def select_k(model: str, data: pd.DataFrame, k: Iterable[int] = range(1, 6), *,
     >>> tab.best_k
     2
     """
-    ks = sorted({int(v) for v in k})
-    if not ks or ks[0] < 1:
-        raise FMMError("select_k: k must list positive numbers of classes")
-    options = {key: v for key, v in options.items() if key != "search"}
+    if isinstance(k, (str, bytes)) or not isinstance(k, Iterable):
+        raise FMMSyntaxError(f"select_k: k must list numbers of classes, such as k=[1, 2, 3] "
+                             f"or k=range(1, 6); got {k!r}")
+    ks = sorted({check_int(v, "select_k: each k", minimum=1) for v in k})
+    if not ks:
+        raise FMMSyntaxError("select_k: k must list positive numbers of classes")
+    draws = check_int(draws, "select_k: draws", minimum=0)
+    seed = check_int(seed, "select_k: seed", minimum=0)
+    if not isinstance(model, str):
+        raise FMMSyntaxError(f"select_k: the model must be text such as 'regress y x', not "
+                             f"{type(model).__name__}")
+    options = {key: v for key, v in options.items() if key not in ("log", "search")}
     fits: dict[int, FMMResults] = {}
     rows: dict[int, dict[str, Any]] = {}
     with ProgressLine("select_k", total=len(ks), enabled=log) as line:

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .checks import check_name
 from .design.variables import as_frame, check_exists, numeric_column
+from .errors import FMMDataError
 
 __all__ = ["stset"]
 
@@ -55,7 +57,9 @@ def stset(data: Any, time: str, failure: str | None = None, entry: str | None = 
     Raises
     ------
     FMMDataError
-        A named variable does not exist or is not numeric.
+        A named variable does not exist, is not numeric or holds infinite values.
+    FMMSyntaxError
+        A name that is not a string.
 
     Examples
     --------
@@ -65,9 +69,15 @@ def stset(data: Any, time: str, failure: str | None = None, entry: str | None = 
     ([1, 0], [1.0, nan])
     """
     frame = as_frame(data)
-    names = [n for n in (time, failure, entry) if n is not None]
+    check_name(time, "stset: time")
+    names = [time] + [check_name(n, f"stset: {what}") for what, n in
+                      (("failure", failure), ("entry", entry)) if n is not None]
     check_exists(names, [str(c) for c in frame.columns])
     t = numeric_column(frame, time, "a survival time")
+    for name in (time, entry):
+        if name is not None and np.any(np.isinf(numeric_column(frame, name, "a time"))):
+            raise FMMDataError(f"{name} contains infinite values; replace them with missing "
+                               "(NaN): a record with a missing time is excluded")
     if failure is None:
         d = np.ones(len(frame))
     else:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import fmmpy
+
+# Property tests (tests/test_properties.py) are deterministic in CI: derandomized (the
+# examples follow from each test's source), no example database, modest budgets;
+# deadlines are generous because CI shares two cores.  HYPOTHESIS_PROFILE=explore
+# draws fresh random examples locally.
+settings.register_profile("fmmpy", derandomize=True, database=None, max_examples=25,
+                          deadline=5000, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("explore", parent=settings.get_profile("fmmpy"),
+                          derandomize=False, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fmmpy"))
 
 REFERENCE = Path(__file__).parent / "reference"
 

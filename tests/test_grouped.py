@@ -498,3 +498,10 @@ def test_collapse_diagnosis_maps_groups_to_their_rows(runners):
         res = fmmpy.fmm(command(2, "group(runner) lcinvariant(errvar) startvalues(jitter, "
                                    "seed(3))"), data=runners, log=False, search=False)
     assert any("collapsed onto" in w for w in res.warnings)
+
+
+def test_sample_info_counts_rows_not_groups(fit2, runners):
+    info = fit2.sample_info
+    assert info["used"] == fit2.design.n_rows > fit2.n_groups
+    assert info["rows"] == len(runners) and info["selected"] == len(runners)
+    assert info["dropped"] == fit2.n_dropped == len(runners) - info["used"]

@@ -147,7 +147,9 @@ class Design:
     nobs : int
         Stata's ``Number of obs`` (the sum of frequency weights when given).
     n_dropped : int
-        Rows that passed ``if``/``in`` but were dropped for missing values.
+        Rows that passed ``if``/``in`` but are not in the estimation sample: a missing
+        value in a variable of the model (listwise deletion), a zero weight, or a row
+        the family cannot use (``intreg`` with both bounds missing).
     cluster : ndarray or None
         Cluster code of every unit for ``vce(cluster)``.
     notes : tuple of str
@@ -288,6 +290,10 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
         raise FMMDataError("the data have duplicate column names")
     settings = spec.settings
     predicting = reference is not None
+    if not predicting and spec.nclasses > len(frame):
+        # Before one spec per class is made: an absurd k must not cost memory or time.
+        raise FMMDataError(f"{spec.nclasses} classes cannot be estimated from {len(frame)} "
+                           "observations")
     comps = spec.class_components
     base = _base_class(spec)
     group = None if settings.group is None else settings.group.name
@@ -380,6 +386,9 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
             weight_kind = spec.weight.kind
             wv = numeric_column(frame, spec.weight.var, "a weight")
             touse &= ~np.isnan(wv)
+            if np.any(np.isinf(wv[touse])):
+                raise FMMDataError(f"{spec.weight.var} contains infinite weights; replace them "
+                                   "with missing (NaN) to drop those observations")
             if np.any(wv[touse] < 0):
                 raise FMMDataError(f"negative weights encountered in {spec.weight.var}")
             if weight_kind == "fweight" and np.any(wv[touse] != np.floor(wv[touse])):

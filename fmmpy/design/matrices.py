@@ -227,7 +227,9 @@ def _stata_column_name(col: str, term: Term, cont_label: str) -> str:
 
 def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9) -> np.ndarray:
     """Columns to keep: the constant first, then covariates in order, dropping any in
-    the span of those already kept (Stata keeps the earlier variable)."""
+    the span of those already kept (Stata keeps the earlier variable).  The test is
+    relative to each column's own norm, so rescaling a covariate (``x * 1e-10``) never
+    makes it collinear."""
     p = X.shape[1]
     check = list(range(p))
     if "_cons" in names:
@@ -244,7 +246,7 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
         resid = col - basis @ (basis.T @ col)
         resid = resid - basis @ (basis.T @ resid)
         rnorm = np.linalg.norm(resid)
-        if rnorm <= rtol * max(norm, 1.0) * np.sqrt(X.shape[0]):
+        if rnorm <= rtol * norm * np.sqrt(X.shape[0]):
             continue
         basis = np.column_stack([basis, resid / rnorm])
         kept.append(j)

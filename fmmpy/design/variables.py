@@ -82,13 +82,29 @@ def check_exists(names: Sequence[str], columns: Sequence[str]) -> None:
 
 
 def numeric_column(frame: pd.DataFrame, name: str, role: str) -> np.ndarray:
+    """The column as floats (NaN for missing), or :class:`FMMDataError` naming what it
+    holds instead of real numbers.
+
+    Examples
+    --------
+    >>> numeric_column(pd.DataFrame({"d": pd.to_datetime(["2020-01-01"])}), "d", "a weight")
+    Traceback (most recent call last):
+    ...
+    fmmpy.errors.FMMDataError: d: a date/time variable is not allowed as a weight; convert it to numbers first
+    """
     col = frame[name]
     if pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=float)
+    if pd.api.types.is_complex_dtype(col):
+        raise FMMDataError(f"{name}: complex numbers are not allowed as {role}; "
+                           "keep the real part (.real) or the modulus (abs())")
+    if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+        raise FMMDataError(f"{name}: a date/time variable is not allowed as {role}; convert "
+                           "it to numbers first")
     if not pd.api.types.is_numeric_dtype(col):
-        raise FMMDataError(f"{name}: string variable not allowed as {role}; "
-                           "convert it to numbers (or use i.{name} for a factor covariate)"
-                           .replace("{name}", name))
+        kind = "string" if col.dtype != object else "string (object dtype)"
+        raise FMMDataError(f"{name}: {kind} variable not allowed as {role}; convert it to "
+                           f"numbers (pd.to_numeric) or use i.{name} for a factor covariate")
     return pd.to_numeric(col).to_numpy(dtype=float, na_value=np.nan)
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..checks import check_int
 from ..display.format import fmt_g
 from ..errors import FMMConvergenceError, FMMError, FMMSyntaxError
 from ..parse.spec import FMMSettings, StartValues
@@ -94,6 +95,13 @@ class Search:
     draws: int = 10
     seed: int = 1
     iterate: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "draws", check_int(self.draws, "search: draws", minimum=0))
+        object.__setattr__(self, "seed", check_int(self.seed, "search: seed", minimum=0))
+        if self.iterate is not None:
+            object.__setattr__(self, "iterate",
+                               check_int(self.iterate, "search: iterate", minimum=0))
 
     def __str__(self) -> str:
         return f"randompr, draws({self.draws}) seed({self.seed})"

@@ -448,8 +448,9 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
         for _ in range(40):
             trial = params + t * step
             eta_t = linear_predictors(blocks, X, trial, n, offset)
-            ll_t = family.loglik(outcome, eta_t)
-            f_t = _weighted_sum(w, ll_t)
+            with np.errstate(all="ignore"):     # a trial step may overflow; it is halved
+                ll_t = family.loglik(outcome, eta_t)
+                f_t = _weighted_sum(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
             t *= 0.5
