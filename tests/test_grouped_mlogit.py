@@ -2,7 +2,6 @@
 ``fmm 3, group(runner) lcprob(age female) lcinvariant(errvar): regress speed t
 c.t#c.t c.t#c.t#c.t ; mlogit status t``.
 
-These tests need the ``mlogit`` family; until it is part of fmmpy they are skipped.
 Sources of the numbers: the seed's likelihood computed directly with numpy from the
 rows; statsmodels' OLS and MNLogit for the k=1 identity; the simulator's known
 parameters for recovery.
@@ -20,12 +19,6 @@ from scipy.special import logsumexp, softmax
 
 import fmmpy
 from fmmpy.datasets import TrajectoryParams, simulate_trajectories
-from fmmpy.registry import lookup_model
-
-pytestmark = pytest.mark.skipif(
-    lookup_model("mlogit") is None,
-    reason="the seed's status equation needs the mlogit family, which is not in this "
-           "version of fmmpy yet; these tests run once it is")
 
 SEED = ("fmm {k}, group(runner) lcprob(age female) lcinvariant(errvar): "
         "regress speed t c.t#c.t c.t#c.t#c.t ; mlogit status t")
@@ -96,7 +89,7 @@ def test_k1_equals_regress_on_speed_rows_plus_mlogit_on_status_rows(runners):
 
 
 def test_loglik_equals_the_seeds_formula_and_posteriors(runners):
-    res = fmmpy.fmm(SEED.format(k=2), data=runners, log=False)
+    res = fmmpy.fmm(SEED.format(k=2), data=runners, log=False, search=False)
     e = estimates(res.params, 2)
     ll, post = seed_loglik(runners, e["speed"], e["var"], e["status"], e["classes"])
     assert res.llf == pytest.approx(ll, rel=1e-10)
@@ -107,7 +100,7 @@ def test_loglik_equals_the_seeds_formula_and_posteriors(runners):
 def test_recovers_the_seeds_model_and_classifies_as_the_truth_allows():
     truth = TrajectoryParams()
     df = simulate_trajectories(600, seed=2024, max_laps=40, params=truth)
-    res = fmmpy.fmm(SEED.format(k=3), data=df, log=False)
+    res = fmmpy.fmm(SEED.format(k=3), data=df, log=False, search=False)
     assert res.converged
     true_cls = df.groupby("runner")["true_class"].first().to_numpy() - 1
     post = res.predict("classposteriorpr").groupby(df["runner"]).first().to_numpy()
@@ -131,7 +124,7 @@ def test_recovers_the_seeds_model_and_classifies_as_the_truth_allows():
 def test_status_probabilities_over_t(runners):
     from fmmpy.trajectory import class_curves
 
-    res = fmmpy.fmm(SEED.format(k=2), data=runners, log=False)
+    res = fmmpy.fmm(SEED.format(k=2), data=runners, log=False, search=False)
     curves = class_curves(res, grid=[0.2, 0.8])
     assert sorted(set(curves.columns.get_level_values(0))) == [
         "Pr(status=0)", "Pr(status=1)", "Pr(status=2)", "speed"]
