@@ -23,13 +23,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..errors import FMMDataError
+from ..linalg import logsumexp_rows
 from ..parse.options import OptionSchema, as_float
 from ..registry import ModelSyntax, register_model
 from .base import Block, Family, Outcome, intercept_start, newton_weighted_fit
-from .common import NOCONSTANT, check_varies, level_label, level_positions, selected_position
+from .common import (
+    NOCONSTANT,
+    check_varies,
+    level_label,
+    level_positions,
+    selected_position,
+)
 
 __all__ = ["MLogit"]
 
@@ -92,7 +98,7 @@ class MLogit(Family):
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
         idx = level_positions(self.levels, outcome.y)
         rows = np.arange(idx.size)
-        logp = eta - logsumexp(eta, axis=1, keepdims=True)
+        logp = eta - logsumexp_rows(eta)
         ll = np.where(idx >= 0, logp[rows, np.maximum(idx, 0)],
                       np.where(np.isnan(outcome.y), np.nan, -np.inf))
         if order == 0:
@@ -126,7 +132,7 @@ class MLogit(Family):
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """``d p_k / d eta_l = p_k (1[k = l] - p_l)``."""
         k = selected_position(self.levels, self.selected)
-        p = np.exp(eta - logsumexp(eta, axis=1, keepdims=True))
+        p = np.exp(eta - logsumexp_rows(eta))
         jac = -p[:, k:k + 1] * p
         jac[:, k] += p[:, k]
         return jac
@@ -134,7 +140,7 @@ class MLogit(Family):
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         k = selected_position(self.levels, self.selected)
         if stat == "mu":
-            return np.exp(eta[:, k] - logsumexp(eta, axis=1))
+            return np.exp(eta[:, k] - logsumexp_rows(eta)[:, 0])
         if stat == "eta":
             return eta[:, k]
         if stat == "distribution":
