@@ -13,9 +13,10 @@ After fitting (:func:`diagnose`), each of these is reported with its classes:
 ``empty``
     fewer than one observation's worth of posterior probability in a class;
 ``collapsed``
-    a class's scale parameter (a block with ``Block.scale_power > 0``: a variance
-    or a log standard deviation) shrank to less than ``1e-4`` times its one-class value
-    (in standard-deviation terms): the class sits on a few repeated values, the
+    a class's scale parameter (a block with ``Block.scale_power != 0``: a variance,
+    a log standard deviation, or a precision such as Weibull's ``ln_p`` or betareg's
+    ``ln_phi``, with a negative power) shrank to less than ``1e-4`` times its one-class
+    value (in standard-deviation terms): the class sits on a few repeated values, the
     likelihood is unbounded there and the estimates are not a maximum;
 ``identical``
     two or more classes with the same estimates: the data do not distinguish them.
