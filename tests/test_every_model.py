@@ -369,3 +369,32 @@ def test_scale_ancillaries_are_declared(key):
     # in some class (a class whose mode the data reach: not a tobit class sitting in
     # the censored region) the observation nearest the mode gains up to ln(10)
     assert all(g > 1.0 for g in gains.values()), gains
+
+
+def test_k1_glm_gaussian_equals_ols():
+    """The one glm pair no other file compares with a reference: family(gaussian) is
+    OLS with the maximum-likelihood variance (statsmodels, live)."""
+    df = _normal(20261121)
+    res = fmmpy.fmm("1: glm y x, family(gaussian)", data=df, log=False)
+    ols = sm.OLS(df["y"], sm.add_constant(df["x"])).fit()
+    assert res.params["1.Class:y:x"] == pytest.approx(ols.params["x"], rel=1e-8)
+    assert res.params["1.Class:y:_cons"] == pytest.approx(ols.params["const"], rel=1e-8)
+    assert res.params["1.Class:y:var(e.y)"] == pytest.approx(ols.ssr / N, rel=1e-8)
+    assert res.llf == pytest.approx(ols.llf, rel=1e-10)
+
+
+@pytest.mark.parametrize("family", ["bernoulli", "binomial n"])
+def test_glm_asis(family):
+    """``asis`` (keep perfect predictors) is accepted for bernoulli and binomial
+    outcomes; fmmpy never drops perfect predictors, so the fit is unchanged."""
+    df, rng, p = _binary(20261121)
+    df["y"] = rng.binomial(df["n"].astype(int), p).astype(float)
+    plain = fmmpy.fmm(f"1: glm y x, family({family})", data=df, log=False)
+    asis = fmmpy.fmm(f"1: glm y x, family({family}) asis", data=df, log=False)
+    assert np.allclose(asis.params.to_numpy(), plain.params.to_numpy(), rtol=1e-12)
+    assert "asis" in asis.command
+
+
+def test_glm_asis_with_other_families_is_an_error():
+    with pytest.raises(fmmpy.errors.FMMSyntaxError, match="asis is allowed only"):
+        fmmpy.fmm("2: glm y x, family(poisson) asis", data=_counts(1), log=False)
