@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from .base import Block, Family, Outcome, weighted_least_squares
+from .base import Block, Family, Outcome, observed, weighted_least_squares
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
 
@@ -96,10 +96,11 @@ class Lognormal(Family):
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return DISTRIBUTIONS["lognormal"].mean(eta)
-        if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
-            return stats.norm.cdf((np.log(outcome.y) - eta[:, 0]) / np.exp(eta[:, 1]))
+        if stat in ("distribution", "survival"):
+            # survival, as for the other positive glm families (exponential, gamma,
+            # loglogistic, weibull)
+            z = (np.log(observed(outcome, stat).y) - eta[:, 0]) / np.exp(eta[:, 1])
+            return stats.norm.cdf(z) if stat == "distribution" else stats.norm.sf(z)
         return super().predict(stat, outcome, eta)
 
 
