@@ -96,8 +96,10 @@ def _positive(seed, dist):
 
 
 def _ordinal(seed):
-    rng, x, c = _base(seed)
-    latent = np.where(c, -0.5 - 1.5 * x, 0.5 + 1.5 * x) + rng.logistic(size=N)
+    # A single ordered item identifies a two-class mixture weakly: many draws reach a
+    # boundary (a class's cutpoints meeting); this one (seed + 1) does not.
+    rng, x, c = _base(seed + 1)
+    latent = np.where(c, -2.0 + 2.0 * x, 2.0 + 2.0 * x) + rng.logistic(size=N)
     return pd.DataFrame({"y": np.digitize(latent, [-1.0, 1.0]).astype(float) + 1, "x": x})
 
 
@@ -251,6 +253,8 @@ def test_fit_and_postestimation(key):
     assert np.isclose(res.estat_lcprob().to_frame()["margin"].sum(), 1.0)
     ic = res.estat_ic()
     assert ic.aic == pytest.approx(-2 * res.llf + 2 * ic.df)
+    with np.errstate(over="ignore"):        # exp of a diverging binary-class coefficient
+        assert len(res.estat_eform().to_frame()) > 0
 
     sample = res.design.index
     lcmean = res.estat_lcmean().to_frame()
@@ -275,6 +279,17 @@ def test_fit_and_postestimation(key):
         values = res.predict(stat).loc[sample]
         assert np.all(np.isfinite(np.asarray(values, dtype=float))), stat
     assert np.allclose(res.predict("classposteriorpr").loc[sample].sum(axis=1), 1.0)
+    # ordered models: every class's cutpoints increase (out of order they are not a
+    # distribution, and a mixture could exploit that)
+    for j in range(1, res.k + 1):
+        cuts = [v for name, v in res.params.items() if name.startswith(f"{j}.")
+                and name.split(":")[-1].startswith("cut")]
+        assert np.all(np.diff(cuts) > 0), cuts
+    # the marginal density is the mixture of the class densities
+    pi = res.predict("classpr").loc[sample].to_numpy()
+    dens = res.predict("density").loc[sample].to_numpy()
+    assert np.allclose(res.predict("density", marginal=True).loc[sample],
+                       np.sum(pi * dens, axis=1), rtol=1e-10)
     for stat in ("distribution", "survival"):
         try:
             values = res.predict(stat).loc[sample]
@@ -421,3 +436,20 @@ def test_glm_asis(family):
 def test_glm_asis_with_other_families_is_an_error():
     with pytest.raises(fmmpy.errors.FMMSyntaxError, match="asis is allowed only"):
         fmmpy.fmm("2: glm y x, family(poisson) asis", data=_counts(1), log=False)
+
+
+def test_unordered_cutpoints_make_every_level_impossible():
+    """With ``cut1 > cut2`` the level probabilities of an ordered model would add up to
+    more than one (levels 1 and 3 each near 1): every level is impossible there, so
+    neither EM nor Newton can step into that region (before this was enforced, a
+    two-class ologit "converged" to such a class)."""
+    from fmmpy.families.base import Outcome
+    from fmmpy.families.ordinal import Ordinal
+
+    y = Outcome(np.array([1.0, 2.0, 3.0]))
+    for link in ("logit", "probit"):
+        fam = Ordinal(link).configure(y)
+        eta = np.tile([0.0, 5.0, -5.0], (3, 1))
+        assert np.all(fam.loglik(y, eta) == -np.inf)
+        ok = np.tile([0.0, -5.0, 5.0], (3, 1))
+        assert np.isclose(np.exp(fam.loglik(y, ok)).sum(), 1.0)
