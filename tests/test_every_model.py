@@ -54,7 +54,7 @@ def _normal(seed):
 
 def _binary(seed, link="logit"):
     rng, x, c = _base(seed)
-    eta = np.where(c, -1.5, 1.0) + 0.8 * x
+    eta = np.where(c, -1.0 - 3.0 * x, 1.0 + 3.0 * x)     # opposite slopes: identified
     p = {"logit": lambda e: 1 / (1 + np.exp(-e)), "probit": lambda e: sm.families.links.Probit()
          .inverse(e), "cloglog": lambda e: 1 - np.exp(-np.exp(e))}[link](eta)
     return pd.DataFrame({"y": (rng.random(N) < p).astype(float), "x": x,
@@ -104,9 +104,10 @@ def _ordinal(seed):
 
 
 def _mlogit(seed):
-    rng, x, c = _base(seed)
-    u = np.column_stack([np.zeros(N), np.where(c, -1.0, 1.0) + 0.5 * x,
-                         np.where(c, 1.0, -0.5) - 0.5 * x]) + rng.gumbel(size=(N, 3))
+    # as for ordered outcomes, a draw (seed + 2) whose fit stays off the boundary
+    rng, x, c = _base(seed + 2)
+    u = np.column_stack([np.zeros(N), np.where(c, -1.5 + 2.0 * x, 1.5 - 2.0 * x),
+                         np.where(c, 1.0 - 2.0 * x, -1.0 + 2.0 * x)]) + rng.gumbel(size=(N, 3))
     return pd.DataFrame({"y": u.argmax(axis=1).astype(float) + 1, "x": x})
 
 
