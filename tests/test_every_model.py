@@ -32,6 +32,7 @@ import statsmodels.api as sm
 import fmmpy
 from fmmpy.estimate.model import MixtureModel
 from fmmpy.families.glm import _IMPLEMENTED
+from fmmpy.families.survival import DISTRIBUTIONS
 from fmmpy.registry import model_names
 
 from _family_helpers import num_grad
@@ -185,7 +186,7 @@ MODELS = {
 EXTRA = {
     "nbreg constant": ("nbreg y x, dispersion(constant)", _nb),
 }
-for _d in ("exponential", "weibull", "lognormal", "loglogistic", "gamma"):
+for _d in DISTRIBUTIONS:
     EXTRA[f"streg {_d}"] = (f"streg x, distribution({_d})",
                             lambda s, _d=_d: _streg(s, _d))
 
@@ -308,6 +309,12 @@ def test_fit_and_postestimation(key):
         finite = np.isfinite(values)
         assert finite.any(), stat
         assert np.all((values[finite] >= 0) & (values[finite] <= 1 + 1e-12)), stat
+    # predictions on new data rebuild the design (trials, stset and endogenous
+    # variables, interval bounds included) and agree with those on the sample
+    for stat in ("mu", "density"):
+        assert np.allclose(np.asarray(res.predict(stat, data=df.head(12)), dtype=float),
+                           np.asarray(res.predict(stat).iloc[:12], dtype=float),
+                           rtol=1e-12, equal_nan=True), stat
     scores = res.predict("scores").loc[sample]
     assert scores.shape[1] == len(res.params)
     assert np.all(np.isfinite(scores.to_numpy()))
