@@ -461,3 +461,18 @@ def test_unordered_cutpoints_make_every_level_impossible():
         assert np.all(fam.loglik(y, eta) == -np.inf)
         ok = np.tile([0.0, -5.0, 5.0], (3, 1))
         assert np.isclose(np.exp(fam.loglik(y, ok)).sum(), 1.0)
+
+
+def test_collapsing_precision_is_diagnosed():
+    """A precision (Weibull's ln_p, scale_power -1) that grows is a collapsing spread:
+    raising class 1's ln_p by 12 shrinks the spread of ln t by exp(-12) < 1e-4, which
+    the diagnosis reports, naming streg's outcome _t."""
+    from fmmpy.estimate.diagnose import diagnose
+
+    _, res = _fit("streg weibull")
+    theta = res.fit.theta.copy()
+    theta[res.layout.index("1.Class:/_t:ln_p")] += 12.0
+    found = [d for d in diagnose(MixtureModel(res.design, res.layout), theta)
+             if d.kind == "collapsed"]
+    assert [d.classes for d in found] == [(1,)]
+    assert "distinct values of _t: its ln_p implies a standard deviation" in found[0].message

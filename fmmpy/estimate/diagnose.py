@@ -183,8 +183,9 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                     ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
                         rows = ed.to_rows(modal == j)
-                        m = _distinct_rows(ed.outcome.y[rows]) if rows.any() else 0
-                        name = " ".join(ed.depvars)
+                        # the modelled values (streg's _t, not its empty depvar)
+                        m = _distinct_rows(_outcome_values(ed)[rows]) if rows.any() else 0
+                        name = " ".join(ed.depvars) or ed.blocks[0].equation
                         out.append(Diagnosis("collapsed", (j + 1,), (
                             f"class {j + 1} collapsed onto {m} distinct value"
                             f"{'' if m == 1 else 's'} of {name}: its {blk.term} implies a "
