@@ -476,3 +476,14 @@ def test_collapsing_precision_is_diagnosed():
              if d.kind == "collapsed"]
     assert [d.classes for d in found] == [(1,)]
     assert "distinct values of _t: its ln_p implies a standard deviation" in found[0].message
+
+
+@pytest.mark.parametrize("command,data", [
+    ("2: streg, distribution(weibull)",
+     lambda: fmmpy.stset(pd.DataFrame({"t": np.repeat([1.0, 2.0], 5)}), "t")),
+    ("2: betareg y", lambda: pd.DataFrame({"y": np.repeat([0.2, 0.7], 5)})),
+])
+def test_too_few_distinct_values_for_declared_scales(command, data):
+    """Families whose scale is now declared get the same up-front refusal as regress."""
+    with pytest.raises(fmmpy.errors.FMMDataError, match="has only 2 distinct values"):
+        fmmpy.fmm(command, data=data(), log=False)
