@@ -33,7 +33,7 @@ import fmmpy
 from fmmpy.estimate.model import MixtureModel
 from fmmpy.families.glm import _IMPLEMENTED
 from fmmpy.families.survival import DISTRIBUTIONS
-from fmmpy.registry import model_names
+from fmmpy.registry import lookup_model, model_names
 
 from _family_helpers import num_grad
 
@@ -487,3 +487,22 @@ def test_too_few_distinct_values_for_declared_scales(command, data):
     """Families whose scale is now declared get the same up-front refusal as regress."""
     with pytest.raises(fmmpy.errors.FMMDataError, match="has only 2 distinct values"):
         fmmpy.fmm(command, data=data(), log=False)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in CASES if lookup_model(k.split()[0]) and any(
+    o.name == "offset" for o in lookup_model(k.split()[0]).options)))
+def test_constant_offset_moves_only_the_constant(key):
+    """Identity for every model with ``offset()``: an offset equal to 0.5 everywhere
+    lowers ``_cons`` by 0.5 (raises the cutpoints of ordered models by 0.5) and changes
+    nothing else, the log likelihood included."""
+    text, build = CASES[key]
+    df = build(20261121).assign(o=0.5)
+    plain = fmmpy.fmm("1: " + text, data=df, log=False)
+    shifted = fmmpy.fmm("1: " + text + (" " if "," in text else ", ") + "offset(o)", data=df,
+                        log=False)
+    diff = (shifted.params - plain.params).to_numpy()
+    names = list(plain.params.index)
+    expected = np.array([-0.5 if n.endswith(":_cons") else 0.5 if ":cut" in n else 0.0
+                         for n in names])
+    assert np.allclose(diff, expected, atol=2e-6), dict(zip(names, diff))
+    assert shifted.llf == pytest.approx(plain.llf, abs=1e-8)
