@@ -506,3 +506,24 @@ def test_constant_offset_moves_only_the_constant(key):
                          for n in names])
     assert np.allclose(diff, expected, atol=2e-6), dict(zip(names, diff))
     assert shifted.llf == pytest.approx(plain.llf, abs=1e-8)
+
+
+@pytest.mark.parametrize("key", sorted(CASES))
+def test_k1_fweights_equal_duplicated_rows(key):
+    """Identity for every model: frequency weights give the estimates, standard errors
+    and log likelihood of the duplicated rows (one class, so that the fit does not
+    depend on how the factor start splits tied outcomes)."""
+    text, build = CASES[key]
+    df = build(20261121)
+    df["fw"] = np.random.default_rng(3).integers(1, 4, len(df)).astype(float)
+    expanded = df.loc[df.index.repeat(df["fw"].astype(int))].reset_index(drop=True)
+    if text.startswith("("):
+        weighted = fmmpy.fmm(f"[fweight=fw]: {text}", data=df, log=False)
+        plain = fmmpy.fmm(f": {text}", data=expanded, log=False)
+    else:
+        weighted = fmmpy.fmm(f"1 [fweight=fw]: {text}", data=df, log=False)
+        plain = fmmpy.fmm(f"1: {text}", data=expanded, log=False)
+    assert weighted.nobs == plain.nobs == int(df["fw"].sum())
+    assert weighted.llf == pytest.approx(plain.llf, rel=1e-9)
+    assert np.allclose(weighted.params, plain.params, rtol=1e-5, atol=1e-7)
+    assert np.allclose(weighted.bse, plain.bse, rtol=1e-4)
