@@ -169,7 +169,8 @@ def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
             z = margin / se if se > 0 else np.nan
             rows.append({"margin": margin, "se": se, "z": z,
                          "pvalue": 2.0 * stats.norm.sf(abs(z)), "ci_lower": lo, "ci_upper": hi})
-            index.append((j + 1, ed.depvars[0]))
+            # streg has no dependent variable: its outcome is _t, its equation's name
+            index.append((j + 1, ed.depvars[0] if ed.depvars else ed.blocks[0].equation))
     frame = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(
         index, names=[res.layout.label, "outcome"]))
     return LcmeanTable(res.nobs, level, frame)

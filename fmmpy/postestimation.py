@@ -301,7 +301,8 @@ def _scores(res: "FMMResults", data: pd.DataFrame | None, stub: str | None) -> p
     if U is None:
         raise FMMDataError("predict scores: the log likelihood cannot be evaluated on these "
                            "data")
-    U = np.where(res.layout.log_scale, U / np.exp(theta), U)
+    log_scale = res.layout.log_scale      # exp only where needed: other parameters may be huge
+    U[:, log_scale] = U[:, log_scale] / np.exp(theta[log_scale])
     if design.unit is not None:
         # A group's score sits on its first row (zeros on its other rows), so that
         # sums within groups give the groups' scores.

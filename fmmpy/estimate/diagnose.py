@@ -13,9 +13,10 @@ After fitting (:func:`diagnose`), each of these is reported with its classes:
 ``empty``
     fewer than one observation's worth of posterior probability in a class;
 ``collapsed``
-    a class's scale parameter (a block with ``Block.scale_power > 0``: a variance
-    or a log standard deviation) shrank to less than ``1e-4`` times its one-class value
-    (in standard-deviation terms): the class sits on a few repeated values, the
+    a class's scale parameter (a block with ``Block.scale_power != 0``: a variance,
+    a log standard deviation, or a precision such as Weibull's ``ln_p`` or betareg's
+    ``ln_phi``, with a negative power) shrank to less than ``1e-4`` times its one-class
+    value (in standard-deviation terms): the class sits on a few repeated values, the
     likelihood is unbounded there and the estimates are not a maximum;
 ``identical``
     two or more classes with the same estimates: the data do not distinguish them.
@@ -94,6 +95,11 @@ def _outcome_values(ed: EquationDesign) -> np.ndarray:
     return cols[0] if len(cols) == 1 else np.column_stack(cols)
 
 
+def _outcome_name(ed: EquationDesign) -> str:
+    """The dependent variables, or the equation's name when there are none (``_t``)."""
+    return " ".join(ed.depvars) or ed.blocks[0].equation
+
+
 def check_data(model: MixtureModel) -> None:
     """Refuse data that cannot carry the model.
 
@@ -109,7 +115,7 @@ def check_data(model: MixtureModel) -> None:
     by_depvar: dict[tuple[str, ...], tuple[EquationDesign, set[int]]] = {}
     for ed, classes in _unique_equations(model):
         y = _outcome_values(ed)
-        name = " ".join(ed.depvars) or "the outcome"
+        name = _outcome_name(ed)
         distinct = _distinct_rows(y)
         if distinct < 2:
             value = fmt_g(float(np.ravel(y)[0]), 9).strip() if y.size else "."
@@ -118,11 +124,11 @@ def check_data(model: MixtureModel) -> None:
         if any(b.scale_power for b in ed.blocks):
             entry = by_depvar.setdefault(ed.depvars, (ed, set()))
             entry[1].update(classes)
-    for depvars, (ed, classes) in by_depvar.items():
+    for ed, classes in by_depvar.values():
         distinct = _distinct_rows(_outcome_values(ed))
         if len(classes) > 1 and distinct <= len(classes):
             raise FMMDataError(
-                f"{' '.join(depvars)} has only {distinct} distinct values in the estimation "
+                f"{_outcome_name(ed)} has only {distinct} distinct values in the estimation "
                 f"sample, too few for {len(classes)} classes of a continuous distribution: each "
                 "class could sit on one value, where the likelihood is unbounded")
 
@@ -182,8 +188,9 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                     ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
                         rows = ed.to_rows(modal == j)
-                        m = _distinct_rows(ed.outcome.y[rows]) if rows.any() else 0
-                        name = " ".join(ed.depvars)
+                        # the modelled values (streg's _t, not its empty depvar)
+                        m = _distinct_rows(_outcome_values(ed)[rows]) if rows.any() else 0
+                        name = _outcome_name(ed)
                         out.append(Diagnosis("collapsed", (j + 1,), (
                             f"class {j + 1} collapsed onto {m} distinct value"
                             f"{'' if m == 1 else 's'} of {name}: its {blk.term} implies a "

@@ -79,11 +79,17 @@ class Block:
         ``variance``: ``errvar``; ``aux``: ``scale``).  Cutpoints, for example, set
         ``pclass="cons"``.
     scale : int
-        ``1`` when an ``aux`` block is ``ln(sigma)`` of a continuous density (``2`` for
-        ``ln(sigma^2)``); ``variance`` blocks are log variances and need not say so.
-        The density is unbounded as such a parameter goes to minus infinity (a class
-        collapsing onto repeated values); the estimator uses this to detect degenerate
-        solutions.  See :attr:`scale_power`.
+        ``p`` when an ``aux`` block is ``ln(sigma^p)`` of the spread ``sigma`` of a
+        continuous density: ``1`` for ``ln(sigma)`` (lognormal's and loglogistic's
+        ``logs``), ``2`` for ``ln(sigma^2)`` (gamma's ``logs``, the log squared
+        coefficient of variation), and negative for a precision, which grows as the
+        spread shrinks: ``-1`` for Weibull's ``ln_p`` (``ln t`` has spread ``~1/p``),
+        ``-2`` for betareg's ``ln_phi`` (``Var(y) = mu(1-mu)/(1+phi)``).  ``variance``
+        blocks are log variances and need not say so.  The density is unbounded as
+        ``sigma`` goes to 0 (a class collapsing onto repeated values); the estimator
+        uses this to detect degenerate solutions.  Dispersions of discrete outcomes
+        (nbreg's ``lnalpha``, ``lndelta``) and cutpoints are not scales: a
+        probability never exceeds 1, so they stay ``0``.  See :attr:`scale_power`.
     """
 
     equation: str
@@ -96,7 +102,8 @@ class Block:
     @property
     def scale_power(self) -> int:
         """``p`` such that the block is ``ln(sigma^p)`` of a scale parameter (``0``: not
-        a scale): :attr:`scale`, or 2 for a ``variance`` block.
+        a scale; negative: a precision): :attr:`scale`, or 2 for a ``variance`` block.
+        ``exp((value - reference) / p)`` is the ratio of the spreads.
 
         Examples
         --------

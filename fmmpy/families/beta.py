@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import betainc, digamma, expit, gammaln, ndtr, ndtri, polygamma
+from scipy.special import betainc, digamma, gammaln, polygamma
 
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema, as_choice
@@ -30,10 +30,9 @@ from ..registry import ModelSyntax, register_model
 from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
                    weighted_least_squares)
 from .glm import register_glm_family
+from .links import LINKS
 
 __all__ = ["Beta", "BETA_LINKS", "mean_link"]
-
-_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
 
 #: Links of the conditional mean with their minimal abbreviations.
 BETA_LINKS: dict[str, int] = {"logit": 5, "probit": 1, "cloglog": 1}
@@ -41,7 +40,8 @@ BETA_LINKS: dict[str, int] = {"logit": 5, "probit": 1, "cloglog": 1}
 
 def mean_link(link: str, eta: np.ndarray):
     """``mu``, ``1 - mu`` (computed directly, for accuracy), ``dmu/deta`` and
-    ``d2mu/deta2`` for a link to the unit interval.
+    ``d2mu/deta2`` for a link to the unit interval (the shared
+    :data:`~fmmpy.families.links.LINKS`).
 
     Examples
     --------
@@ -49,27 +49,8 @@ def mean_link(link: str, eta: np.ndarray):
     >>> [np.round(v, 4).tolist() for v in mean_link("logit", np.array([0.0]))]
     [[0.5], [0.5], [0.25], [0.0]]
     """
-    if link == "logit":
-        mu, mu1 = expit(eta), expit(-eta)
-        d = mu * mu1
-        return mu, mu1, d, d * (mu1 - mu)
-    if link == "probit":
-        d = np.exp(-0.5 * eta * eta) / _SQRT_2PI
-        return ndtr(eta), ndtr(-eta), d, -eta * d
-    if link == "cloglog":
-        e = np.exp(eta)
-        mu1 = np.exp(-e)
-        d = e * mu1
-        return -np.expm1(-e), mu1, d, d * (1.0 - e)
-    raise ValueError(link)
-
-
-def _inverse_link(link: str, mu: np.ndarray) -> np.ndarray:
-    if link == "logit":
-        return np.log(mu / (1.0 - mu))
-    if link == "probit":
-        return ndtri(mu)
-    return np.log(-np.log1p(-mu))
+    lk = LINKS[link]
+    return lk.inverse(eta), lk.complement(eta), lk.d1(eta), lk.d2(eta)
 
 
 @dataclass(frozen=True)
@@ -89,7 +70,9 @@ class Beta(Family):
 
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         y = depvars[0]
-        return (Block(y), Block(f"/{y}", "const", "aux", "ln_phi"))
+        # ln(phi) is a log precision: Var(y) = mu (1 - mu) / (1 + phi), so the spread
+        # shrinks like phi^(-1/2) (scale_power -2: see Block.scale)
+        return (Block(y), Block(f"/{y}", "const", "aux", "ln_phi", scale=-2))
 
     def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
         if self.model == "glm":
@@ -134,13 +117,23 @@ class Beta(Family):
         """Least squares of the linked outcome, the precision by the method of moments,
         then maximum likelihood."""
         y = outcome.y
-        beta = weighted_least_squares(X["main"], _inverse_link(self.link, y), w)
+        beta = weighted_least_squares(X["main"], LINKS[self.link].link(y), w)
         mu = mean_link(self.link, X["main"] @ beta)[0]
         total = max(float(w.sum()), 1e-300)
         var = float(np.dot(w, (y - mu) ** 2) / total)
         phi = float(np.dot(w, mu * (1.0 - mu)) / total) / max(var, 1e-12) - 1.0
         init = np.append(beta, np.log(min(max(phi, 0.5), 1e6)))
         return newton_weighted_fit(self, outcome, X, w, init)
+
+    #: ``estat lcmean``: a mean in (0, 1), its interval on the logit scale.
+    mean_scale = "logit"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta``: the inverse link's derivative; the precision does not
+        move the mean."""
+        jac = np.zeros_like(eta)
+        jac[:, 0] = LINKS[self.link].d1(eta[:, 0])
+        return jac
 
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":

@@ -23,6 +23,7 @@ from ..errors import FMMSyntaxError
 from ..parse.options import OptionSchema, as_choice, as_varref, match_word
 from ..registry import ModelSyntax, register_model
 from .base import Family
+from .common import ASIS
 
 __all__ = ["register_glm_family", "GLM_FAMILIES", "GLM_LINKS", "DEFAULT_LINKS"]
 
@@ -92,6 +93,11 @@ def _family_option(text: str, col: int, command: str) -> tuple[Any, ...]:
 def _glm_factory(equation: Any) -> Family:
     fam_value = equation.option("family", ("gaussian",))
     family = fam_value[0]
+    if equation.option("asis") and family not in ("bernoulli", "binomial"):
+        # asis keeps perfect predictors of a binary outcome; fmmpy never drops them,
+        # so it changes nothing, but it means nothing for other families
+        raise FMMSyntaxError(f"option asis is allowed only with family(bernoulli) or "
+                             f"family(binomial), not with family({family})")
     link = equation.option("link", DEFAULT_LINKS[family])
     factory = _IMPLEMENTED.get((family, link))
     if factory is None:
@@ -112,6 +118,7 @@ register_model(
             OptionSchema("exposure", 3, as_varref()),
             OptionSchema("offset", 3, as_varref()),
             OptionSchema("noconstant", 6),
+            ASIS,
         ),
     ),
     _glm_factory,

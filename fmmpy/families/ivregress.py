@@ -45,6 +45,7 @@ from ..parse.terms import RHS, Factor, Term
 from ..registry import ModelSyntax, register_model
 from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
                    weighted_least_squares)
+from .gaussian import Gaussian
 
 __all__ = ["IVRegress"]
 
@@ -173,6 +174,9 @@ class IVRegress(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions -------------------------------------------------------------------
+    #: ``predict mu`` is the structural equation's ``x2'b + x1'g`` (observed ``x2``).
+    mean_jacobian = Gaussian.mean_jacobian
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return eta[:, 0]

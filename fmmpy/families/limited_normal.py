@@ -35,24 +35,11 @@ from scipy.special import log_ndtr, ndtr
 from .base import (Block, Family, Outcome, newton_weighted_fit, observed,
                    weighted_least_squares)
 from .gaussian import Gaussian
+from .links import log1mexp
 
-__all__ = ["Limits", "LimitedNormal", "log_normal_interval", "log1mexp"]
+__all__ = ["Limits", "LimitedNormal", "log_normal_interval"]
 
 _HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
-
-
-def log1mexp(x: np.ndarray) -> np.ndarray:
-    """``log(1 - exp(x))`` for ``x <= 0``, accurate at both ends.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> np.round(log1mexp(np.array([-1e-10, -50.0])), 6).tolist()
-    [-23.025851, -0.0]
-    """
-    x = np.asarray(x, dtype=float)
-    with np.errstate(divide="ignore"):
-        return np.where(x > -0.6931471805599453, np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 
 def _log_interval_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -217,6 +204,9 @@ class LimitedNormal(Family):
         var = float(np.dot(w, resid * resid) / max(float(w.sum()), 1e-300))
         init = np.append(beta, np.log(max(var, 1e-8)))
         return newton_weighted_fit(self, outcome, X, w, init)
+
+    #: ``predict mu`` is the latent normal mean ``x'b``, as for ``regress``.
+    mean_jacobian = Gaussian.mean_jacobian
 
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":

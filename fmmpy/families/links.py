@@ -4,7 +4,8 @@ families (binary, binomial, ordinal, counts, and any family with a mean link).
 Two views of the same five links:
 
 * :class:`Link`: the inverse link ``mu = g^{-1}(eta)`` with its first and second
-  derivatives (identity, log, logit, probit, cloglog).
+  derivatives (identity, log, logit, probit, cloglog) and, for the probability
+  links, ``1 - mu`` computed directly (accurate where ``mu`` is near 1).
 * :func:`binary_logprob`: ``log p`` and ``log(1 - p)`` of a probability link with
   their first and second derivatives in ``eta``, computed on the log scale so that
   they stay finite far in the tails (logit, probit, cloglog).
@@ -43,6 +44,8 @@ class Link:
     >>> import numpy as np
     >>> LINKS["log"].d1(np.array([0.0])), LINKS["identity"].d2(np.array([3.0]))
     (array([1.]), array([0.]))
+    >>> float(LINKS["logit"].complement(np.array([40.0]))[0])     # 1 - expit(40), not 0
+    4.248354255291589e-18
     """
 
     name: str
@@ -50,6 +53,8 @@ class Link:
     inverse: Callable[[_Arr], _Arr]
     d1: Callable[[_Arr], _Arr]
     d2: Callable[[_Arr], _Arr]
+    #: ``1 - inverse(eta)`` computed directly (probability links only).
+    complement: Callable[[_Arr], _Arr] | None = None
 
 
 def _logit_d1(eta: _Arr) -> _Arr:
@@ -66,6 +71,10 @@ def _cloglog_inv(eta: _Arr) -> _Arr:
     return -np.expm1(-np.exp(eta))
 
 
+def _cloglog_complement(eta: _Arr) -> _Arr:
+    return np.exp(-np.exp(eta))
+
+
 def _cloglog_d1(eta: _Arr) -> _Arr:
     return np.exp(eta - np.exp(eta))
 
@@ -80,11 +89,13 @@ LINKS: dict[str, Link] = {
                      lambda e: np.ones_like(e, dtype=float),
                      lambda e: np.zeros_like(e, dtype=float)),
     "log": Link("log", np.log, np.exp, np.exp, np.exp),
-    "logit": Link("logit", special.logit, special.expit, _logit_d1, _logit_d2),
+    "logit": Link("logit", special.logit, special.expit, _logit_d1, _logit_d2,
+                  lambda e: special.expit(-np.asarray(e, dtype=float))),
     "probit": Link("probit", special.ndtri, special.ndtr, stats.norm.pdf,
-                   lambda e: -e * stats.norm.pdf(e)),
+                   lambda e: -e * stats.norm.pdf(e),
+                   lambda e: special.ndtr(-np.asarray(e, dtype=float))),
     "cloglog": Link("cloglog", lambda mu: np.log(-np.log1p(-mu)), _cloglog_inv,
-                    _cloglog_d1, _cloglog_d2),
+                    _cloglog_d1, _cloglog_d2, _cloglog_complement),
 }
 
 

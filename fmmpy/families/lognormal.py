@@ -21,8 +21,9 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from .base import Block, Family, Outcome, weighted_least_squares
+from .base import Block, Family, Outcome, observed, weighted_least_squares
 from .glm import register_glm_family
+from .survival import DISTRIBUTIONS
 
 __all__ = ["Lognormal"]
 
@@ -84,19 +85,22 @@ class Lognormal(Family):
         var = float(np.dot(w, resid * resid) / total)
         return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
 
+    #: ``estat lcmean``: a positive mean, its interval on the log scale (as for the
+    #: other positive means: counts, survival times).
+    mean_scale = "log"
+
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         # mu = exp(xb + s^2/2) with s = exp(logs): d mu/d xb = mu, d mu/d logs = mu s^2.
-        s2 = np.exp(2.0 * eta[:, 1])
-        mu = np.exp(eta[:, 0] + 0.5 * s2)
-        return np.column_stack([mu, mu * s2])
+        return DISTRIBUTIONS["lognormal"].mean_jacobian(eta)
 
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
-            return np.exp(eta[:, 0] + 0.5 * np.exp(2.0 * eta[:, 1]))
-        if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
-            return stats.norm.cdf((np.log(outcome.y) - eta[:, 0]) / np.exp(eta[:, 1]))
+            return DISTRIBUTIONS["lognormal"].mean(eta)
+        if stat in ("distribution", "survival"):
+            # survival, as for the other positive glm families (exponential, gamma,
+            # loglogistic, weibull)
+            z = (np.log(observed(outcome, stat).y) - eta[:, 0]) / np.exp(eta[:, 1])
+            return stats.norm.cdf(z) if stat == "distribution" else stats.norm.sf(z)
         return super().predict(stat, outcome, eta)
 
 

@@ -108,6 +108,12 @@ class Ordinal(Family):
         y = outcome.y
         idx, a, b, rows = self._bounds(y, eta)
         ll = np.where(idx >= 0, self._logprob(a, b), np.where(np.isnan(y), np.nan, -np.inf))
+        # Cutpoints out of order are not a distribution (the level probabilities would
+        # add up to more than 1, and a class could give probability ~1 to two levels):
+        # every row is impossible there, so no step of the EM M-step or of Newton's
+        # line search can cross them.
+        unordered = np.any(np.diff(eta[:, 1:], axis=1) <= 0.0, axis=1)
+        ll = np.where(unordered & ~np.isnan(ll), -np.inf, ll)
         if order == 0:
             return ll, None, None
         F = LATENT[self.link]

@@ -78,7 +78,8 @@ class Survival(Family):
         y = self._response(depvars)
         out = (Block(y),)
         if self.dist.ancillary:
-            out += (Block(f"/{y}", "const", "aux", self.dist.ancillary),)
+            out += (Block(f"/{y}", "const", "aux", self.dist.ancillary,
+                          scale=self.dist.scale),)
         return out
 
     def header(self, depvars: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -155,6 +156,13 @@ class Survival(Family):
         return newton_weighted_fit(self, outcome, X, w, init)
 
     # -- predictions -------------------------------------------------------------------
+    #: ``estat lcmean``: a positive mean time, its interval on the log scale.
+    mean_scale = "log"
+
+    def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
+        """Derivatives of the mean survival time (``predict mu``)."""
+        return self.dist.mean_jacobian(eta)
+
     def predict(self, stat: str, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         if stat == "mu":
             return self.dist.mean(eta)

@@ -56,11 +56,18 @@ class Distribution:
         Printed name (``Weibull``).
     ancillary : str or None
         Label of the log-scale ancillary parameter.
+    scale : int
+        :attr:`Block.scale <fmmpy.families.base.Block.scale>` of the ancillary: ``p``
+        such that it is ``ln(sigma^p)`` of the spread of ``ln t`` (``1`` for ``logs``
+        of lognormal and loglogistic; ``2`` for gamma's ``logs``, the log squared
+        coefficient of variation; ``-1`` for Weibull's ``ln_p``, since the spread of
+        ``ln t`` is proportional to ``1/p``).
     """
 
     name: str
     title: str
     ancillary: str | None
+    scale: int = 0
 
     @property
     def n_blocks(self) -> int:
@@ -76,6 +83,10 @@ class Distribution:
 
     def mean(self, eta: np.ndarray) -> np.ndarray:
         """Mean survival time."""
+        raise NotImplementedError
+
+    def mean_jacobian(self, eta: np.ndarray) -> np.ndarray:
+        """Derivatives of :meth:`mean` with respect to ``xb`` and the ancillary."""
         raise NotImplementedError
 
 
@@ -118,6 +129,14 @@ class _PH(Distribution):
     def mean(self, eta):
         p = np.exp(eta[:, 1]) if self.ancillary else 1.0
         return gamma(1.0 + 1.0 / p) * np.exp(-eta[:, 0] / p)
+
+    def mean_jacobian(self, eta):
+        m = self.mean(eta)
+        if not self.ancillary:
+            return -m[:, None]
+        p = np.exp(eta[:, 1])
+        # ln m = ln Gamma(1 + 1/p) - xb/p; d/d ln p = (xb - digamma(1 + 1/p)) / p
+        return np.column_stack([-m / p, m * (eta[:, 0] - digamma(1.0 + 1.0 / p)) / p])
 
 
 class _LogLocationScale(Distribution):
@@ -162,6 +181,10 @@ class _Lognormal(_LogLocationScale):
     def mean(self, eta):
         return np.exp(eta[:, 0] + 0.5 * np.exp(2.0 * eta[:, 1]))
 
+    def mean_jacobian(self, eta):
+        m = self.mean(eta)
+        return np.column_stack([m, m * np.exp(2.0 * eta[:, 1])])
+
 
 class _Loglogistic(_LogLocationScale):
     def _std(self, z, order):
@@ -173,6 +196,13 @@ class _Loglogistic(_LogLocationScale):
         s = np.exp(eta[:, 1])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(s < 1.0, np.exp(eta[:, 0]) * np.pi * s / np.sin(np.pi * s), np.nan)
+
+    def mean_jacobian(self, eta):
+        m = self.mean(eta)
+        s = np.exp(eta[:, 1])
+        # d ln(s / sin(pi s)) / d ln s = 1 - pi s cot(pi s)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.column_stack([m, m * (1.0 - np.pi * s / np.tan(np.pi * s))])
 
 
 class _Gamma(Distribution):
@@ -220,12 +250,15 @@ class _Gamma(Distribution):
     def mean(self, eta):
         return np.exp(eta[:, 0])
 
+    def mean_jacobian(self, eta):
+        return np.column_stack([self.mean(eta), np.zeros(eta.shape[0])])
+
 
 #: The distributions of ``streg`` and the ``glm`` survival families, by Stata name.
 DISTRIBUTIONS: dict[str, Distribution] = {
     "exponential": _PH("exponential", "exponential", None),
-    "weibull": _PH("weibull", "Weibull", "ln_p"),
-    "lognormal": _Lognormal("lognormal", "lognormal", "logs"),
-    "loglogistic": _Loglogistic("loglogistic", "loglogistic", "logs"),
-    "gamma": _Gamma("gamma", "gamma", "logs"),
+    "weibull": _PH("weibull", "Weibull", "ln_p", -1),
+    "lognormal": _Lognormal("lognormal", "lognormal", "logs", 1),
+    "loglogistic": _Loglogistic("loglogistic", "loglogistic", "logs", 1),
+    "gamma": _Gamma("gamma", "gamma", "logs", 2),
 }
