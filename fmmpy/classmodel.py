@@ -53,7 +53,7 @@ class ClassModel:
     def gammas(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
         """Linear predictors ``(n, k)``; the base column is zero."""
         n = next((z.shape[0] for z in self.Z if z is not None), self.n)
-        g = np.zeros((n, self.k))
+        g = np.zeros((n, self.k), order="F")  # a contiguous column per class
         for j, (z, d) in enumerate(zip(self.Z, deltas)):
             if z is not None:
                 g[:, j] = z @ d

@@ -72,7 +72,16 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     >>> logsumexp_rows(np.array([[-np.inf, -np.inf]])).tolist()
     [[-inf]]
     """
+    # In place on one temporary; column-major ``a`` (one contiguous column per class,
+    # as the estimators build it) makes the row reductions cheap.
     m = np.max(a, axis=1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
+    finite = np.isfinite(m)
+    if not finite.all():
+        m[~finite] = 0.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return m + np.log(np.sum(np.exp(a - m), axis=1, keepdims=True))
+        e = a - m
+        np.exp(e, out=e)
+        s = np.sum(e, axis=1, keepdims=True)
+        np.log(s, out=s)
+    s += m
+    return s

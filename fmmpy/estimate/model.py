@@ -101,7 +101,7 @@ class MixtureModel:
 
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
-        out = np.zeros((self.n, self.k))
+        out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
         for j in range(self.k):
             for e, (ed, _) in enumerate(self.equations[j]):
                 out[:, j] += self.unit_sum(ed, ed.family.loglik(ed.outcome,
@@ -143,7 +143,7 @@ class MixtureModel:
         deltas = lay.deltas(theta)
         lp = self.classmodel.logprob(deltas)
         pi = np.exp(lp)
-        lf = np.zeros((self.n, self.k))
+        lf = np.zeros((self.n, self.k), order="F")
         parts: list[list[tuple[np.ndarray, np.ndarray | None]]] = []
         for j in range(self.k):
             row = []

@@ -356,7 +356,7 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
     array([[3. , 0.5],
            [3. , 0.5]])
     """
-    eta = np.empty((n, len(blocks)))
+    eta = np.empty((n, len(blocks)), order="F")  # a contiguous column per block
     pos = 0
     for j, b in enumerate(blocks):
         Xb = _design_for(b, X, n)

@@ -64,10 +64,14 @@ class Gaussian(Family):
         ll = -0.5 * (_LOG_2PI + s + r2)
         if order == 0:
             return ll, None, None
-        d1 = np.column_stack([r * inv, 0.5 * (r2 - 1.0)])
+        # Column-major: every derivative is one contiguous vector.
+        d1 = np.empty((y.shape[0], 2), order="F")
+        np.multiply(r, inv, out=d1[:, 0])
+        np.subtract(r2, 1.0, out=d1[:, 1])
+        d1[:, 1] *= 0.5
         if order == 1:
             return ll, d1, None
-        d2 = np.empty((y.shape[0], 2, 2))
+        d2 = np.empty((y.shape[0], 2, 2), order="F")
         d2[:, 0, 0] = -inv
         d2[:, 0, 1] = d2[:, 1, 0] = -r * inv
         d2[:, 1, 1] = -0.5 * r2
