@@ -483,7 +483,24 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     """
     if X.shape[1] == 0:
         return np.zeros(0)
-    sw = np.sqrt(np.maximum(w, 0.0))
+    w = np.maximum(w, 0.0)
+    # Sufficient statistics X'WX and X'Wy: one pass over the rows, then a Cholesky solve
+    # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
+    # goes to the SVD least-squares solution instead.
+    Xw = X * w[:, None]
+    A = Xw.T @ X
+    b = Xw.T @ y
+    d = np.sqrt(np.diag(A))
+    if np.all(d > 0):
+        As = A / np.outer(d, d)
+        try:
+            L = np.linalg.cholesky(As)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is not None and np.min(np.diag(L)) ** 2 > 1e-10:
+            z = np.linalg.solve(L, b / d)
+            return np.linalg.solve(L.T, z) / d
+    sw = np.sqrt(w)
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef
 
