@@ -59,9 +59,14 @@ class Gaussian(Family):
         y = outcome.y
         r = y - eta[:, 0]
         s = eta[:, 1]
-        inv = np.exp(-s)
-        r2 = r * r * inv
-        ll = -0.5 * (_LOG_2PI + s + r2)
+        inv = np.negative(s)
+        np.exp(inv, out=inv)
+        r2 = r * r
+        r2 *= inv
+        # In place, in the order of -0.5 * (log(2 pi) + s + r2).
+        ll = s + _LOG_2PI
+        ll += r2
+        ll *= -0.5
         if order == 0:
             return ll, None, None
         # Column-major: every derivative is one contiguous vector.
@@ -72,9 +77,10 @@ class Gaussian(Family):
         if order == 1:
             return ll, d1, None
         d2 = np.empty((y.shape[0], 2, 2), order="F")
-        d2[:, 0, 0] = -inv
-        d2[:, 0, 1] = d2[:, 1, 0] = -r * inv
-        d2[:, 1, 1] = -0.5 * r2
+        np.negative(inv, out=d2[:, 0, 0])
+        np.negative(d1[:, 0], out=d2[:, 0, 1])
+        d2[:, 1, 0] = d2[:, 0, 1]
+        np.multiply(r2, -0.5, out=d2[:, 1, 1])
         return ll, d1, d2
 
     def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
