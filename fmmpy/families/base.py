@@ -490,16 +490,18 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     Xw = X * w[:, None]
     A = Xw.T @ X
     b = Xw.T @ y
-    d = np.sqrt(np.diag(A))
-    if np.all(d > 0):
-        As = A / np.outer(d, d)
+    d = np.sqrt(A.diagonal())
+    if X.shape[1] == 1:
+        if d[0] > 0:
+            return b / A[0]
+    elif np.all(d > 0):
+        As = A / (d[:, None] * d)
         try:
             L = np.linalg.cholesky(As)
         except np.linalg.LinAlgError:
             L = None
-        if L is not None and np.min(np.diag(L)) ** 2 > 1e-10:
-            z = np.linalg.solve(L, b / d)
-            return np.linalg.solve(L.T, z) / d
+        if L is not None and np.min(L.diagonal()) ** 2 > 1e-10:
+            return np.linalg.solve(As, b / d) / d
     sw = np.sqrt(w)
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef

@@ -92,10 +92,12 @@ class Gaussian(Family):
         total = float(w.sum())
         if total <= 0:
             return np.asarray(init, dtype=float)
-        beta = weighted_least_squares(X["main"], y, w)
+        out = np.empty(X["main"].shape[1] + 1)
+        out[:-1] = beta = weighted_least_squares(X["main"], y, w)
         resid = y - X["main"] @ beta
-        var = float(np.dot(w, resid * resid) / total)
-        return np.append(beta, np.log(max(var, 1e-300)))
+        resid *= resid
+        out[-1] = np.log(max(float(np.dot(w, resid)) / total, 1e-300))
+        return out
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
         """``lcinvariant(errvar)``: each class's coefficients by weighted least squares
