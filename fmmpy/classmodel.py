@@ -59,9 +59,23 @@ class ClassModel:
                 g[:, j] = z @ d
         return g
 
-    def logprob(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
-        """Log class probabilities ``(n, k)``."""
-        g = self.gammas(deltas)
+    def logprob(self, deltas: Sequence[np.ndarray | None], compact: bool = False
+                ) -> np.ndarray:
+        """Log class probabilities ``(n, k)``; with ``compact=True`` a constant-only
+        model gives its one row ``(1, k)`` (the same numbers, broadcast by the caller).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cm = ClassModel(2, 0, (None, np.ones((3, 1))), 3)
+        >>> cm.logprob([None, np.array([0.0])], compact=True).round(4).tolist()
+        [[-0.6931, -0.6931]]
+        """
+        if compact and self.constant_only:
+            g = np.array([[0.0 if z is None else float(z[0, 0] * d[0]) if z.shape[0] else 0.0
+                           for z, d in zip(self.Z, deltas)]])
+        else:
+            g = self.gammas(deltas)
         return g - logsumexp_rows(g)
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:

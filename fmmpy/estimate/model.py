@@ -110,8 +110,10 @@ class MixtureModel:
 
     def joint(self, theta: np.ndarray) -> np.ndarray:
         """``log pi_ij + log f_ij``."""
+        lf = self.log_density(theta)
         with np.errstate(all="ignore"):
-            return self.class_logprob(theta) + self.log_density(theta)
+            lf += self.classmodel.logprob(self.layout.deltas(theta), compact=True)
+        return lf
 
     def loglik_obs(self, theta: np.ndarray) -> np.ndarray:
         """Per-unit log likelihood (unweighted)."""
@@ -141,7 +143,7 @@ class MixtureModel:
         """
         lay = self.layout
         deltas = lay.deltas(theta)
-        lp = self.classmodel.logprob(deltas)
+        lp = self.classmodel.logprob(deltas, compact=True)    # (1, k) when constant
         pi = np.exp(lp)
         lf = np.zeros((self.n, self.k), order="F")
         parts: list[list[tuple[np.ndarray, np.ndarray | None]]] = []
