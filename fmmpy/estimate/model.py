@@ -221,17 +221,20 @@ class MixtureModel:
         return Derivatives(ll, g, H, post), U
 
     # -- complete-data (EM) objective ---------------------------------------------------------
-    def q_derivatives(self, theta: np.ndarray, post: np.ndarray, order: int = 2
+    def q_derivatives(self, theta: np.ndarray, post: np.ndarray, order: int = 2,
+                      part: int | None = None
                       ) -> tuple[float, float, np.ndarray, np.ndarray | None]:
         """The expected complete-data log likelihood for fixed posteriors, split into
-        its class part and outcome part, with gradient and Hessian in ``theta``."""
+        its class part and outcome part, with gradient and Hessian in ``theta``;
+        ``part=0`` (``1``) computes only the class (outcome) part, leaving the other's
+        value 0 and its derivatives zero."""
         lay = self.layout
         pw = self.w[:, None] * post
         p = lay.n_params
         g = np.zeros(p)
         H = np.zeros((p, p)) if order >= 2 else None
         q_class = 0.0
-        if self.k > 1:
+        if self.k > 1 and part != 1:
             q_class, gc, Hc = self.classmodel.q_derivatives(pw, lay.deltas(theta))
             idx = np.concatenate([np.arange(b.start, b.stop) for b in lay.blocks
                                   if b.kind == "class"])
@@ -239,7 +242,7 @@ class MixtureModel:
             if H is not None:
                 H[np.ix_(idx, idx)] = Hc
         q_out = 0.0
-        for j in range(self.k):
+        for j in range(self.k if part != 0 else 0):
             for e, (ed, sl) in enumerate(self.equations[j]):
                 ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
                                                      order=max(order, 1))
