@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows"]
+__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows"]
 
 
 def is_negative_definite(H: np.ndarray) -> bool:
@@ -85,3 +85,28 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
         np.log(s, out=s)
     s += m
     return s
+
+
+def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``exp(a)`` normalized to sum to one, and :func:`logsumexp_rows` of ``a``,
+    from one exponentiation (``overwrite=True`` reuses ``a``'s memory for the result).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> post, lse = posterior_rows(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))
+    >>> post.tolist(), lse.ravel().round(6).tolist()
+    ([[0.25, 0.75], [0.5, 0.5]], [1.386294, 1.386294])
+    """
+    m = np.max(a, axis=1, keepdims=True)
+    finite = np.isfinite(m)
+    if not finite.all():
+        m[~finite] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.subtract(a, m, out=a if overwrite else None)
+        np.exp(e, out=e)
+        s = np.sum(e, axis=1, keepdims=True)
+        e /= s
+        np.log(s, out=s)
+    s += m
+    return e, s

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..linalg import logsumexp_rows
+from ..linalg import posterior_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -49,9 +49,8 @@ class EMResult:
 
 
 def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
-    lse = logsumexp_rows(a)
-    with np.errstate(all="ignore"):
-        post = np.exp(a - lse)
+    """Posteriors (in ``a``'s memory) and the mixture log likelihood."""
+    post, lse = posterior_rows(a, overwrite=True)
     ll = float(np.dot(model.w, lse[:, 0]))
     return post, (ll if np.isfinite(ll) else -np.inf)
 

@@ -34,7 +34,7 @@ import numpy as np
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
 from ..families.base import grad_hess_from_eta, linear_predictors, score_matrix
-from ..linalg import ascent_direction, logsumexp_rows
+from ..linalg import ascent_direction, logsumexp_rows, posterior_rows
 from .layout import ParamLayout
 from .mstep import TiedGroup, m_step_plan
 from .units import UnitSum
@@ -126,10 +126,7 @@ class MixtureModel:
 
     def posterior(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
         """Posterior class probabilities ``(n, k)`` and the log likelihood."""
-        a = self.joint(theta)
-        lse = logsumexp_rows(a)
-        with np.errstate(all="ignore"):
-            post = np.exp(a - lse)
+        post, lse = posterior_rows(self.joint(theta), overwrite=True)
         ll = float(np.dot(self.w, lse[:, 0]))
         return post, (ll if np.isfinite(ll) else -np.inf)
 
@@ -157,9 +154,7 @@ class MixtureModel:
             parts.append(row)
         with np.errstate(all="ignore"):
             a = lp + lf
-        lse = logsumexp_rows(a)
-        with np.errstate(all="ignore"):
-            post = np.exp(a - lse)
+        post, lse = posterior_rows(a, overwrite=True)
         ll = float(np.dot(self.w, lse[:, 0]))
         if not np.isfinite(ll):
             return Derivatives(-np.inf, None, None, post), None
