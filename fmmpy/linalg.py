@@ -88,25 +88,21 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
 
 
 def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``exp(a)`` normalized to sum to one, and :func:`logsumexp_rows` of ``a``,
-    from one exponentiation (``overwrite=True`` reuses ``a``'s memory for the result).
+    """Rows of ``exp(a)`` normalized to sum to one, ``exp(a - lse)``, and ``lse``, the
+    :func:`logsumexp_rows` of ``a``; ``overwrite=True`` reuses ``a``'s memory for the
+    result.  (Dividing ``exp(a - max)`` by its row sum would save an exponentiation,
+    but rounds exactly symmetric rows to exactly symmetric posteriors, and a start at
+    a symmetric saddle (``startvalues(zero)``) would never leave it.)
 
     Examples
     --------
     >>> import numpy as np
     >>> post, lse = posterior_rows(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))
-    >>> post.tolist(), lse.ravel().round(6).tolist()
+    >>> post.round(12).tolist(), lse.ravel().round(6).tolist()
     ([[0.25, 0.75], [0.5, 0.5]], [1.386294, 1.386294])
     """
-    m = np.max(a, axis=1, keepdims=True)
-    finite = np.isfinite(m)
-    if not finite.all():
-        m[~finite] = 0.0
+    lse = logsumexp_rows(a)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = np.subtract(a, m, out=a if overwrite else None)
-        np.exp(e, out=e)
-        s = np.sum(e, axis=1, keepdims=True)
-        e /= s
-        np.log(s, out=s)
-    s += m
-    return e, s
+        post = np.subtract(a, lse, out=a if overwrite else None)
+        np.exp(post, out=post)
+    return post, lse
