@@ -80,13 +80,13 @@ class ClassModel:
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
-        return float(np.sum(pw * self.logprob(deltas)))
+        return float(np.sum(pw * self.logprob(deltas, compact=True)))
 
     def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]
                       ) -> tuple[float, np.ndarray, np.ndarray]:
         """Value, gradient and Hessian of :meth:`q_value` in the stacked non-base
         coefficients (in class order)."""
-        lp = self.logprob(deltas)
+        lp = self.logprob(deltas, compact=True)
         pi = np.exp(lp)
         unit = pw.sum(axis=1)
         active = [j for j in range(self.k) if self.Z[j] is not None]

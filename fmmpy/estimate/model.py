@@ -110,8 +110,8 @@ class MixtureModel:
 
     def joint(self, theta: np.ndarray) -> np.ndarray:
         """``log pi_ij + log f_ij``."""
-        lf = self.log_density(theta)
         with np.errstate(all="ignore"):
+            lf = self.log_density(theta)
             lf += self.classmodel.logprob(self.layout.deltas(theta), compact=True)
         return lf
 
