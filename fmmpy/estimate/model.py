@@ -153,8 +153,9 @@ class MixtureModel:
                 row.append((d1, d2))
             parts.append(row)
         with np.errstate(all="ignore"):
-            a = lp + lf
-        post, lse = posterior_rows(a, overwrite=True)
+            lf += lp
+        post, lse = posterior_rows(lf, overwrite=True)      # the joint's memory
+        del lf
         ll = float(np.dot(self.w, lse[:, 0]))
         if not np.isfinite(ll):
             return Derivatives(-np.inf, None, None, post), None
@@ -177,19 +178,24 @@ class MixtureModel:
                 mats.append(Z)
                 idx.append(np.arange(cb.start, cb.stop))
             wp = self.w * post[:, j]
+            row_parts, parts[j] = parts[j], []          # free class j's derivatives as we go
             for e, (ed, sl) in enumerate(self.equations[j]):
-                d1, d2 = parts[j][e]
+                d1, d2 = row_parts[e]
                 ge, He = grad_hess_from_eta(ed.blocks, ed.X, ed.to_rows(wp), d1,
                                             d2 if order >= 2 else None)
                 g[sl] += ge
                 if H is not None:
                     H[sl, sl] += He
+                if U is None and H is None:
+                    continue
                 S = self.unit_sum(ed, _score_matrix(ed, d1))
                 if U is not None:
                     U[:, sl] = S * post[:, j:j + 1]
                 mats.append(S)
                 idx.append(np.arange(sl.start, sl.stop))
-            V.append((np.hstack(mats), np.concatenate(idx)))
+            del row_parts
+            if H is not None:     # V is only needed for the Hessian
+                V.append((np.hstack(mats), np.concatenate(idx)))
         if H is not None:
             # Class-model curvature of log pi (the same for every class).
             for j in range(self.k):
