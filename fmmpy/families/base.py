@@ -23,7 +23,8 @@ array([2.3333, 0.4418])
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
     "weighted_least_squares",
     "intercept_start",
     "weighted_mean",
+    "outcome_term",
 ]
 
 
@@ -536,3 +538,37 @@ def weighted_mean(values: np.ndarray, w: np.ndarray) -> float:
     """
     total = float(np.sum(w))
     return float(np.dot(w, values) / total) if total > 0 else float("nan")
+
+
+_OUTCOME_TERMS: dict[tuple[int, str], np.ndarray] = {}
+
+
+def outcome_term(y: np.ndarray, key: str, compute: Callable[[np.ndarray], np.ndarray]
+                 ) -> np.ndarray:
+    """A per-row term that depends on the outcome only (``log y!`` of a count), computed
+    once per outcome array instead of at every likelihood evaluation; read-only.  The
+    entry is dropped when ``y`` is garbage collected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import gammaln
+    >>> y = np.array([0.0, 3.0])
+    >>> a = outcome_term(y, "lgamma1", lambda v: gammaln(v + 1.0))
+    >>> a.tolist(), outcome_term(y, "lgamma1", lambda v: gammaln(v + 1.0)) is a
+    ([0.0, 1.791759469228055], True)
+    """
+    k = (id(y), key)
+    value = _OUTCOME_TERMS.get(k)
+    if value is None:
+        value = compute(y)
+        value.setflags(write=False)
+        if not any(kk[0] == k[0] for kk in _OUTCOME_TERMS):
+            weakref.finalize(y, _drop_outcome_terms, k[0])
+        _OUTCOME_TERMS[k] = value
+    return value
+
+
+def _drop_outcome_terms(ident: int) -> None:
+    for kk in [kk for kk in _OUTCOME_TERMS if kk[0] == ident]:
+        _OUTCOME_TERMS.pop(kk, None)
