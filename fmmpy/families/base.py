@@ -367,7 +367,10 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
             pos += 1
         else:
             p = Xb.shape[1]
-            eta[:, j] = Xb @ params[pos:pos + p] if p else 0.0
+            if p:
+                np.matmul(Xb, params[pos:pos + p], out=eta[:, j])
+            else:
+                eta[:, j] = 0.0
             pos += p
     if offset is not None:
         eta[:, 0] += offset

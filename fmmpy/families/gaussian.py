@@ -59,13 +59,16 @@ class Gaussian(Family):
         y = outcome.y
         r = y - eta[:, 0]
         s = eta[:, 1]
+        # The log variance is a constant linear predictor: exponentiate it once, not
+        # per row (same values; a one-element array takes numpy's vector exp).
+        if s.shape[0] and s[0] == s[-1] and not np.any(s != s[0]):
+            s = s[:1]
         inv = np.negative(s)
         np.exp(inv, out=inv)
         r2 = r * r
         r2 *= inv
         # In place, in the order of -0.5 * (log(2 pi) + s + r2).
-        ll = s + _LOG_2PI
-        ll += r2
+        ll = r2 + (s + _LOG_2PI)
         ll *= -0.5
         if order == 0:
             return ll, None, None
