@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class ClassModel:
     Z: tuple[np.ndarray | None, ...]
     n: int = 0
 
-    @property
+    @cached_property
     def constant_only(self) -> bool:
         return all(z is None or z.shape[1] == 1 for z in self.Z)
 
@@ -116,8 +117,8 @@ class ClassModel:
         totals = pw.sum(axis=0)
         if self.constant_only:
             safe = np.maximum(totals, 1e-300)
-            return [None if z is None else np.array([np.log(safe[j] / safe[self.base])])
-                    for j, z in enumerate(self.Z)]
+            lr = np.log(safe / safe[self.base])
+            return [None if z is None else lr[j:j + 1] for j, z in enumerate(self.Z)]
         deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]
         if init is not None:
             deltas = [None if d is None else np.array(d, dtype=float) for d in init]

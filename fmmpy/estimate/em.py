@@ -74,12 +74,12 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
         a = model.joint(theta)
     for it in range(iterate + 1):
         post, ll = _posterior(model, a)
-        new = model.m_step(theta, post)
+        pw = model.w[:, None] * post
+        new = model.m_step(theta, post, pw)
         # The joint at the new parameters gives this iteration's Q and the next
         # iteration's posteriors.
         with np.errstate(all="ignore"):
             a = model.joint(new)
-            pw = model.w[:, None] * post
             q = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
         q_hist.append(q)
         ll_hist.append(ll)

@@ -265,7 +265,8 @@ class MixtureModel:
             a = self.joint(theta)
             return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
 
-    def m_step(self, theta: np.ndarray, post: np.ndarray) -> np.ndarray:
+    def m_step(self, theta: np.ndarray, post: np.ndarray, pw: np.ndarray | None = None
+               ) -> np.ndarray:
         """Parameters maximizing the complete-data objective for fixed posteriors.
 
         The class model and each equation are fitted on their own (closed forms where
@@ -274,13 +275,15 @@ class MixtureModel:
         :meth:`~fmmpy.families.base.Family.weighted_fit_tied` (the pooled variance of
         ``lcinvariant(errvar)`` for normal outcomes).  Other constraints, or ties a
         family cannot fit in closed form, fit all parts jointly by Newton in the free
-        parameters.
+        parameters.  ``pw``, the weighted posteriors ``w * post``, may be passed when the
+        caller has them.
         """
         lay = self.layout
         if self._plan is None:
             return self._constrained_m_step(theta, post)
         new = np.array(theta, dtype=float)
-        pw = self.w[:, None] * post
+        if pw is None:
+            pw = self.w[:, None] * post
         if self.k > 1:
             deltas = self.classmodel.fit(pw, lay.deltas(theta))
             for j, d in enumerate(deltas):

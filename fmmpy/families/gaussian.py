@@ -61,7 +61,7 @@ class Gaussian(Family):
         s = eta[:, 1]
         # The log variance is a constant linear predictor: exponentiate it once, not
         # per row (same values; a one-element array takes numpy's vector exp).
-        if s.shape[0] and s[0] == s[-1] and not np.any(s != s[0]):
+        if s.shape[0] > 1024 and s[0] == s[-1] and not np.any(s != s[0]):
             s = s[:1]
         inv = np.negative(s)
         np.exp(inv, out=inv)
