@@ -53,6 +53,14 @@ class Derivatives:
     post: np.ndarray
 
 
+def _cov_weight(p: np.ndarray, j: int, m: int) -> np.ndarray:
+    """``p_j [j = m] - p_j p_m`` (columns of ``p``), with two passes over the rows."""
+    c = p[:, j] * p[:, m]
+    if j == m:
+        return np.subtract(p[:, j], c, out=c)
+    return np.negative(c, out=c)
+
+
 def _score_matrix(ed: EquationDesign, d1: np.ndarray) -> np.ndarray:
     """Per-row scores ``(n, p_e)`` of an equation from its linear-predictor derivatives."""
     return score_matrix(ed.blocks, ed.X, d1)
@@ -166,16 +174,23 @@ class MixtureModel:
         # V_l: class l's class-model covariates and outcome scores, with their positions.
         V: list[tuple[np.ndarray, np.ndarray]] = []
         for j in range(self.k):
-            mats: list[np.ndarray] = []
             idx: list[np.ndarray] = []
             cb = lay.class_block(j)
+            Vj = None
+            col = 0
+            if H is not None:   # one column-major buffer per class, filled in place
+                width = (0 if cb is None else cb.stop - cb.start) + sum(
+                    sl.stop - sl.start for _, sl in self.equations[j])
+                Vj = np.empty((self.n, width), order="F")
             if cb is not None:
                 Z = self.classmodel.Z[j]
                 resid = self.w * (post[:, j] - pi[:, j])
                 g[cb.slice] = Z.T @ resid
                 if U is not None:
                     U[:, cb.slice] = Z * (post[:, j] - pi[:, j])[:, None]
-                mats.append(Z)
+                if Vj is not None:
+                    col = Z.shape[1]
+                    Vj[:, :col] = Z
                 idx.append(np.arange(cb.start, cb.stop))
             wp = self.w * post[:, j]
             row_parts, parts[j] = parts[j], []          # free class j's derivatives as we go
@@ -188,14 +203,20 @@ class MixtureModel:
                     H[sl, sl] += He
                 if U is None and H is None:
                     continue
-                S = self.unit_sum(ed, _score_matrix(ed, d1))
+                q = sl.stop - sl.start
+                if Vj is not None and ed.unit is None:
+                    S = score_matrix(ed.blocks, ed.X, d1, out=Vj[:, col:col + q])
+                else:
+                    S = self.unit_sum(ed, _score_matrix(ed, d1))
+                    if Vj is not None:
+                        Vj[:, col:col + q] = S
+                col += q
                 if U is not None:
                     U[:, sl] = S * post[:, j:j + 1]
-                mats.append(S)
                 idx.append(np.arange(sl.start, sl.stop))
             del row_parts
-            if H is not None:     # V is only needed for the Hessian
-                V.append((np.hstack(mats), np.concatenate(idx)))
+            if Vj is not None:     # V is only needed for the Hessian
+                V.append((Vj, np.concatenate(idx) if idx else np.zeros(0, int)))
         if H is not None:
             # Class-model curvature of log pi (the same for every class).
             for j in range(self.k):
@@ -206,7 +227,7 @@ class MixtureModel:
                     cm = lay.class_block(m)
                     if cm is None:
                         continue
-                    c = self.w * (pi[:, j] * (j == m) - pi[:, j] * pi[:, m])
+                    c = self.w * _cov_weight(pi, j, m)
                     H[cj.slice, cm.slice] -= self.classmodel.Z[j].T @ (
                         self.classmodel.Z[m] * c[:, None])
             # Posterior covariance of the per-class scores.
@@ -214,7 +235,8 @@ class MixtureModel:
                 Vj, ij = V[j]
                 for m in range(j, self.k):
                     Vm, im = V[m]
-                    c = self.w * (post[:, j] * (j == m) - post[:, j] * post[:, m])
+                    c = _cov_weight(post, j, m)
+                    c *= self.w
                     blk = Vj.T @ (Vm * c[:, None])
                     H[np.ix_(ij, im)] += blk
                     if m != j:

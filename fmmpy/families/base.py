@@ -324,10 +324,10 @@ def block_sizes(blocks: Sequence[Block], X: Mapping[str, np.ndarray]) -> list[in
             for b in blocks]
 
 
-def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray
-                 ) -> np.ndarray:
+def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray:
     """Per-row scores ``(n, p)`` with respect to the parameters, from the derivatives
-    ``d1`` with respect to the linear predictors.
+    ``d1`` with respect to the linear predictors (written into ``out`` when given).
 
     Examples
     --------
@@ -337,6 +337,17 @@ def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.nd
     array([[3., 6., 4.]])
     """
     n = d1.shape[0]
+    if out is not None:
+        pos = 0
+        for b, blk in enumerate(blocks):
+            M = _design_for(blk, X, n)
+            if M is None:
+                out[:, pos] = d1[:, b]
+                pos += 1
+            else:
+                np.multiply(M, d1[:, b:b + 1], out=out[:, pos:pos + M.shape[1]])
+                pos += M.shape[1]
+        return out
     cols = []
     for b, blk in enumerate(blocks):
         M = _design_for(blk, X, n)
