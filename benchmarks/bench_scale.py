@@ -47,10 +47,12 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import statsmodels.api as sm  # noqa: E402
-from scipy.special import expit  # noqa: E402
 from statsmodels.discrete.count_model import ZeroInflatedPoisson  # noqa: E402
 
 import fmmpy  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_counts import simulate as zip_data  # noqa: E402  (the ZIP data of bench_counts)
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
@@ -71,14 +73,6 @@ def regression_mixture(n: int, seed: int = 1) -> pd.DataFrame:
     y = np.where(z, 1.0 + 2.0 * x1 - 1.0 * x2 + rng.normal(size=n),
                  -1.0 - 0.5 * x1 + 1.5 * x2 + 0.8 * rng.normal(size=n))
     return pd.DataFrame({"y": y, "x1": x1, "x2": x2})
-
-
-def zip_data(n: int, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    zero = rng.random(n) < expit(-0.3 + 0.9 * x1 - 0.5 * x2)
-    y = np.where(zero, 0, rng.poisson(np.exp(0.6 + 0.4 * x1 - 0.3 * x2)))
-    return pd.DataFrame({"y": y.astype(float), "x1": x1, "x2": x2})
 
 
 # -- the numpy EM reference ------------------------------------------------------------
