@@ -92,6 +92,10 @@ class MixtureModel:
             for ed in cd.equations:
                 self._sums.setdefault(id(ed), UnitSum(ed.unit, self.n))
         self._plan: tuple[TiedGroup, ...] | None = m_step_plan(layout, self.equations)
+        # Constant-only class model: its curvature needs only Z'WZ (the total weight).
+        z = next((z for z in self.classmodel.Z if z is not None), None)
+        self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
+                     self.classmodel.constant_only else None)
 
     def unit_sum(self, ed: EquationDesign, values: np.ndarray) -> np.ndarray:
         """Row quantities of an equation summed within units (groups)."""
@@ -226,6 +230,9 @@ class MixtureModel:
                 for m in range(self.k):
                     cm = lay.class_block(m)
                     if cm is None:
+                        continue
+                    if self._zwz is not None:     # constant-only class model: Z'WZ * c
+                        H[cj.slice, cm.slice] -= self._zwz * _cov_weight(pi, j, m)[0]
                         continue
                     c = self.w * _cov_weight(pi, j, m)
                     H[cj.slice, cm.slice] -= self.classmodel.Z[j].T @ (
