@@ -33,13 +33,18 @@ import numpy as np
 
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
-from ..families.base import grad_hess_from_eta, linear_predictors, score_matrix
+from ..families.base import Outcome, grad_hess_from_eta, linear_predictors, score_matrix
 from ..linalg import ascent_direction, logsumexp_rows, posterior_rows
 from .layout import ParamLayout
 from .mstep import TiedGroup, m_step_plan
 from .units import UnitSum
 
 __all__ = ["MixtureModel", "Derivatives"]
+
+# Rows per block when the log densities of a large sample are evaluated block by block:
+# the temporaries of a block stay in the CPU cache (2-3 times faster at 1e6 rows); the
+# values are the same, row by row.
+ROW_CHUNK = 65536
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,18 @@ class MixtureModel:
             for ed in cd.equations:
                 self._sums.setdefault(id(ed), UnitSum(ed.unit, self.n))
         self._plan: tuple[TiedGroup, ...] | None = m_step_plan(layout, self.equations)
+        # Row blocks of the equations whose rows are the units (no group()): views made
+        # once, so per-outcome caches (log y!) hold across evaluations.
+        self._blocks: dict[int, list[tuple[slice, Outcome, dict, np.ndarray | None]]] = {}
+        if self.n > 2 * ROW_CHUNK:
+            for cd in design.classes:
+                for ed in cd.equations:
+                    if ed.unit is None and ed.outcome.n == self.n and id(ed) not in self._blocks:
+                        self._blocks[id(ed)] = [
+                            (sl, ed.outcome.subset(sl), {k: v[sl] for k, v in ed.X.items()},
+                             None if ed.offset is None else ed.offset[sl])
+                            for sl in (slice(i, min(i + ROW_CHUNK, self.n))
+                                       for i in range(0, self.n, ROW_CHUNK))]
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -115,7 +132,14 @@ class MixtureModel:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
         for j in range(self.k):
-            for e, (ed, _) in enumerate(self.equations[j]):
+            for e, (ed, sl) in enumerate(self.equations[j]):
+                blocks = self._blocks.get(id(ed))
+                if blocks is not None:
+                    params = theta[sl]
+                    for rows, outcome, X, offset in blocks:
+                        eta = linear_predictors(ed.blocks, X, params, outcome.n, offset)
+                        out[rows, j] += ed.family.loglik(outcome, eta)
+                    continue
                 out[:, j] += self.unit_sum(ed, ed.family.loglik(ed.outcome,
                                                                 self.eta(theta, j, e)))
         return out
