@@ -14,6 +14,9 @@ import numpy as np
 
 __all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows"]
 
+# Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
+ROW_BLOCK = 65536
+
 
 def is_negative_definite(H: np.ndarray) -> bool:
     """Whether ``H`` is (numerically) negative definite.
@@ -72,6 +75,16 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     >>> logsumexp_rows(np.array([[-np.inf, -np.inf]])).tolist()
     [[-inf]]
     """
+    n = a.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return _lse(a)
+    out = np.empty((n, 1))
+    for i in range(0, n, ROW_BLOCK):
+        out[i:i + ROW_BLOCK] = _lse(a[i:i + ROW_BLOCK])
+    return out
+
+
+def _lse(a: np.ndarray) -> np.ndarray:
     # In place on one temporary; column-major ``a`` (one contiguous column per class,
     # as the estimators build it) makes the row reductions cheap.
     m = np.max(a, axis=1, keepdims=True)
@@ -101,8 +114,21 @@ def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, 
     >>> post.round(12).tolist(), lse.ravel().round(6).tolist()
     ([[0.25, 0.75], [0.5, 0.5]], [1.386294, 1.386294])
     """
-    lse = logsumexp_rows(a)
+    n = a.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        lse = _lse(a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            post = np.subtract(a, lse, out=a if overwrite else None)
+            np.exp(post, out=post)
+        return post, lse
+    # Large samples block by block (temporaries in cache); the same values row by row.
+    post = a if overwrite else np.empty_like(a)
+    lse = np.empty((n, 1))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        post = np.subtract(a, lse, out=a if overwrite else None)
-        np.exp(post, out=post)
+        for i in range(0, n, ROW_BLOCK):
+            rows = slice(i, i + ROW_BLOCK)
+            lse[rows] = block = _lse(a[rows])
+            p = post[rows]
+            np.subtract(a[rows], block, out=p)
+            np.exp(p, out=p)
     return post, lse

@@ -127,3 +127,18 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
         rng.normal(scale=0.3, size=whole.layout.n_params)))
     np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
     np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+
+
+def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
+    from fmmpy import linalg
+
+    rng = np.random.default_rng(4)
+    a = np.asfortranarray(rng.normal(size=(1000, 3)) * 30)
+    a[5] = -np.inf
+    lse, (post, lse2) = logsumexp_rows(a), posterior_rows(a.copy(order="F"))
+    monkeypatch.setattr(linalg, "ROW_BLOCK", 64)
+    np.testing.assert_array_equal(logsumexp_rows(a), lse)
+    bp, bl = posterior_rows(a.copy(order="F"), overwrite=True)
+    np.testing.assert_array_equal(bl, lse2)
+    np.testing.assert_array_equal(bp, post)
+    np.testing.assert_array_equal(posterior_rows(a)[0], post)
