@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,33 +47,47 @@ class ClassModel:
     Z: tuple[np.ndarray | None, ...]
     n: int = 0
 
-    @property
+    @cached_property
     def constant_only(self) -> bool:
         return all(z is None or z.shape[1] == 1 for z in self.Z)
 
     def gammas(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
         """Linear predictors ``(n, k)``; the base column is zero."""
         n = next((z.shape[0] for z in self.Z if z is not None), self.n)
-        g = np.zeros((n, self.k))
+        g = np.zeros((n, self.k), order="F")  # a contiguous column per class
         for j, (z, d) in enumerate(zip(self.Z, deltas)):
             if z is not None:
                 g[:, j] = z @ d
         return g
 
-    def logprob(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:
-        """Log class probabilities ``(n, k)``."""
-        g = self.gammas(deltas)
+    def logprob(self, deltas: Sequence[np.ndarray | None], compact: bool = False
+                ) -> np.ndarray:
+        """Log class probabilities ``(n, k)``; with ``compact=True`` a constant-only
+        model gives its one row ``(1, k)`` (the same numbers, broadcast by the caller).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cm = ClassModel(2, 0, (None, np.ones((3, 1))), 3)
+        >>> cm.logprob([None, np.array([0.0])], compact=True).round(4).tolist()
+        [[-0.6931, -0.6931]]
+        """
+        if compact and self.constant_only:
+            g = np.array([[0.0 if z is None else float(z[0, 0] * d[0]) if z.shape[0] else 0.0
+                           for z, d in zip(self.Z, deltas)]])
+        else:
+            g = self.gammas(deltas)
         return g - logsumexp_rows(g)
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
-        return float(np.sum(pw * self.logprob(deltas)))
+        return float(np.sum(pw * self.logprob(deltas, compact=True)))
 
     def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]
                       ) -> tuple[float, np.ndarray, np.ndarray]:
         """Value, gradient and Hessian of :meth:`q_value` in the stacked non-base
         coefficients (in class order)."""
-        lp = self.logprob(deltas)
+        lp = self.logprob(deltas, compact=True)
         pi = np.exp(lp)
         unit = pw.sum(axis=1)
         active = [j for j in range(self.k) if self.Z[j] is not None]
@@ -102,8 +117,8 @@ class ClassModel:
         totals = pw.sum(axis=0)
         if self.constant_only:
             safe = np.maximum(totals, 1e-300)
-            return [None if z is None else np.array([np.log(safe[j] / safe[self.base])])
-                    for j, z in enumerate(self.Z)]
+            lr = np.log(safe / safe[self.base])
+            return [None if z is None else lr[j:j + 1] for j, z in enumerate(self.Z)]
         deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]
         if init is not None:
             deltas = [None if d is None else np.array(d, dtype=float) for d in init]

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows"]
+__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows"]
+
+# Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
+ROW_BLOCK = 65536
 
 
 def is_negative_definite(H: np.ndarray) -> bool:
@@ -72,7 +75,60 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     >>> logsumexp_rows(np.array([[-np.inf, -np.inf]])).tolist()
     [[-inf]]
     """
+    n = a.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return _lse(a)
+    out = np.empty((n, 1))
+    for i in range(0, n, ROW_BLOCK):
+        out[i:i + ROW_BLOCK] = _lse(a[i:i + ROW_BLOCK])
+    return out
+
+
+def _lse(a: np.ndarray) -> np.ndarray:
+    # In place on one temporary; column-major ``a`` (one contiguous column per class,
+    # as the estimators build it) makes the row reductions cheap.
     m = np.max(a, axis=1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
+    finite = np.isfinite(m)
+    if not finite.all():
+        m[~finite] = 0.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return m + np.log(np.sum(np.exp(a - m), axis=1, keepdims=True))
+        e = a - m
+        np.exp(e, out=e)
+        s = np.sum(e, axis=1, keepdims=True)
+        np.log(s, out=s)
+    s += m
+    return s
+
+
+def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``exp(a)`` normalized to sum to one, ``exp(a - lse)``, and ``lse``, the
+    :func:`logsumexp_rows` of ``a``; ``overwrite=True`` reuses ``a``'s memory for the
+    result.  (Dividing ``exp(a - max)`` by its row sum would save an exponentiation,
+    but rounds exactly symmetric rows to exactly symmetric posteriors, and a start at
+    a symmetric saddle (``startvalues(zero)``) would never leave it.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> post, lse = posterior_rows(np.log(np.array([[1.0, 3.0], [2.0, 2.0]])))
+    >>> post.round(12).tolist(), lse.ravel().round(6).tolist()
+    ([[0.25, 0.75], [0.5, 0.5]], [1.386294, 1.386294])
+    """
+    n = a.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        lse = _lse(a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            post = np.subtract(a, lse, out=a if overwrite else None)
+            np.exp(post, out=post)
+        return post, lse
+    # Large samples block by block (temporaries in cache); the same values row by row.
+    post = a if overwrite else np.empty_like(a)
+    lse = np.empty((n, 1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(0, n, ROW_BLOCK):
+            rows = slice(i, i + ROW_BLOCK)
+            lse[rows] = block = _lse(a[rows])
+            p = post[rows]
+            np.subtract(a[rows], block, out=p)
+            np.exp(p, out=p)
+    return post, lse

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..linalg import logsumexp_rows
+from ..linalg import posterior_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -49,23 +49,24 @@ class EMResult:
 
 
 def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
-    lse = logsumexp_rows(a)
-    with np.errstate(all="ignore"):
-        post = np.exp(a - lse)
+    """Posteriors (in ``a``'s memory) and the mixture log likelihood."""
+    post, lse = posterior_rows(a, overwrite=True)
     ll = float(np.dot(model.w, lse[:, 0]))
     return post, (ll if np.isfinite(ll) else -np.inf)
 
 
 def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
               tolerance: float = 1e-6, ltolerance: float = 1e-7,
-              log: IterationLog | None = None, title: str | None = "Refining starting values:"
-              ) -> EMResult:
+              log: IterationLog | None = None, title: str | None = "Refining starting values:",
+              record_q: bool = True) -> EMResult:
     """Run EM iterations ``0 .. iterate`` from ``theta``.
 
     Stops early when the relative change of the mixture log likelihood is below
     ``ltolerance`` and the largest relative change of a parameter is below
-    ``tolerance``.
+    ``tolerance``.  ``record_q=False`` (screening random starts, no log) skips the
+    printed Q values; ``q_history`` is then empty.
     """
+    record_q = record_q or log is not None
     if log is not None and title:
         log.section(title)
     q_hist: list[float] = []
@@ -75,17 +76,17 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
         a = model.joint(theta)
     for it in range(iterate + 1):
         post, ll = _posterior(model, a)
-        new = model.m_step(theta, post)
+        pw = model.w[:, None] * post
+        new = model.m_step(theta, post, pw)
         # The joint at the new parameters gives this iteration's Q and the next
         # iteration's posteriors.
         with np.errstate(all="ignore"):
             a = model.joint(new)
-            pw = model.w[:, None] * post
-            q = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
-        q_hist.append(q)
+            if record_q:
+                q_hist.append(float(np.sum(np.where(pw > 0, pw * a, 0.0))))
         ll_hist.append(ll)
         if log is not None:
-            log.iteration(it, q, "(EM) log likelihood")
+            log.iteration(it, q_hist[-1], "(EM) log likelihood")
         change = float(np.max(np.abs(new - theta) / (np.abs(theta) + 1.0))) if theta.size else 0.0
         theta = new
         if it > 0 and abs(ll - ll_hist[-2]) / (abs(ll_hist[-2]) + 1.0) < ltolerance \

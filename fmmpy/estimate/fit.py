@@ -33,7 +33,7 @@ from .model import MixtureModel
 from .multistart import (MultiStart, ProgressCallback, finish_draws, initial_values,
                          resolve_search, search_higher)
 from .start import RANDOM_METHODS
-from .vce import VCE_ESTIMATORS, VCEInputs, ll_caption
+from .vce import VCE_ESTIMATORS, VCE_WITHOUT_SCORES, VCEInputs, ll_caption
 
 __all__ = ["estimate", "FitResult"]
 
@@ -103,7 +103,8 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
     if design.weight_kind == "pweight" and vce[0] in ("oim", "opg"):
         vce = ("robust",)
     if settings.noestimate:
-        deriv, scores = model.derivatives(theta0, order=2, scores=True)
+        deriv, scores = model.derivatives(theta0, order=2,
+                                          scores=vce[0] not in VCE_WITHOUT_SCORES)
         return _finish(design, layout, model, theta0, deriv, scores, vce, False, False, 0,
                        log, notes, theta0, em_result, (), multistart)
 
@@ -116,7 +117,8 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
         log.note(msg)
         notes.append(msg)
         warnings.warn(msg, FMMConvergenceWarning, stacklevel=3)
-    deriv, scores = model.derivatives(theta, order=2, scores=True)
+    deriv, scores = model.derivatives(theta, order=2,
+                                      scores=vce[0] not in VCE_WITHOUT_SCORES)
     reference = Reference(model) if design.k > 1 else None
     found = diagnose(model, theta, reference) if design.k > 1 else ()
     for d in found:
@@ -156,7 +158,8 @@ def _finish(design: Design, layout: ParamLayout, model: MixtureModel, theta: np.
             em_result: EMResult | None, found: tuple[Diagnosis, ...] = (),
             multistart: MultiStart | None = None) -> FitResult:
     T = layout.T
-    inputs = VCEInputs(hess=T.T @ deriv.hess @ T, scores=scores @ T,
+    S = None if scores is None else scores @ T     # only the sandwich estimators need them
+    inputs = VCEInputs(hess=T.T @ deriv.hess @ T, scores=S,
                        weights=design.weights, weight_kind=design.weight_kind,
                        nobs=design.unit_nobs, cluster=design.cluster)
     V_phi, bad_phi = VCE_ESTIMATORS[vce[0]](inputs)

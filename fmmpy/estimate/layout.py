@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -186,10 +187,20 @@ class ParamLayout:
         raise FMMSyntaxError(f"parameter {name} not found; parameters are: {', '.join(names)}")
 
     def class_block(self, j: int) -> ParamBlock | None:
+        return self._class_blocks[j] if 0 <= j < len(self._class_blocks) else None
+
+    @cached_property
+    def _class_blocks(self) -> tuple[ParamBlock | None, ...]:
+        """The class-model block of each class (looked up on every likelihood call)."""
+        found: dict[int, ParamBlock] = {}
         for b in self.blocks:
-            if b.kind == "class" and b.cls == j:
-                return b
-        return None
+            if b.kind == "class":
+                found.setdefault(b.cls, b)
+        return tuple(found.get(j) for j in range(self.k))
+
+    @cached_property
+    def _class_slices(self) -> tuple[slice | None, ...]:
+        return tuple(None if b is None else b.slice for b in self._class_blocks)
 
     def outcome_blocks(self, j: int, e: int) -> list[ParamBlock]:
         return [b for b in self.blocks if b.kind != "class" and b.cls == j and b.eq == e]
@@ -203,11 +214,7 @@ class ParamLayout:
 
     def deltas(self, theta: np.ndarray) -> list[np.ndarray | None]:
         """The class-model coefficients of each class (``None`` for the base)."""
-        out: list[np.ndarray | None] = []
-        for j in range(self.k):
-            b = self.class_block(j)
-            out.append(None if b is None else theta[b.slice])
-        return out
+        return [None if s is None else theta[s] for s in self._class_slices]
 
     def to_theta(self, phi: np.ndarray) -> np.ndarray:
         return self.T @ phi + self.c

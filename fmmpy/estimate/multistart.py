@@ -249,14 +249,16 @@ def _ml(model: MixtureModel, theta: np.ndarray, settings: FMMSettings):
 
 
 def _one_draw(model: MixtureModel, sv: StartValues, rng: np.random.Generator,
-              settings: FMMSettings, iterate: int) -> EMResult | None:
+              settings: FMMSettings, iterate: int, record_q: bool = True
+              ) -> EMResult | None:
     """A start refined by EM, or ``None`` when the start fails."""
     try:
         point = start_point(model, sv, rng)
         theta = point.theta if point.theta is not None else fit_from_posteriors(
             model, point.post, None)
         theta = model.layout.to_theta(model.layout.to_phi(theta))
-        return em_refine(model, theta, iterate, settings.emtolerance, settings.emltolerance)
+        return em_refine(model, theta, iterate, settings.emtolerance, settings.emltolerance,
+                         record_q=record_q)
     except (FMMError, np.linalg.LinAlgError, FloatingPointError):
         return None
 
@@ -337,7 +339,7 @@ def search_higher(model: MixtureModel, settings: FMMSettings, ll: float, converg
     reference = reference or Reference(model)
     ems: list[EMResult | None] = []
     for d in range(search.draws):
-        ems.append(_one_draw(model, sv, rng, settings, iterate))
+        ems.append(_one_draw(model, sv, rng, settings, iterate, record_q=False))
         if progress is not None:
             e = _ll(ems[-1])
             progress(Progress("search", d + 1, search.draws, e if np.isfinite(e) else None))

@@ -239,7 +239,8 @@ def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: n
         return lay.to_theta(phi)
 
     def fun(x: np.ndarray, order: int):
-        q_class, q_out, g, H = model.q_derivatives(full(x), post, order=2 if order else 0)
+        q_class, q_out, g, H = model.q_derivatives(full(x), post, order=2 if order else 0,
+                                                   part=part)
         value = (q_class, q_out)[part]
         if not np.isfinite(value):
             return -np.inf, None, None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["VCEInputs", "VCE_ESTIMATORS", "vce_oim", "vce_opg", "vce_robust", "vce_cluster",
+__all__ = ["VCEInputs", "VCE_ESTIMATORS", "VCE_WITHOUT_SCORES", "vce_oim", "vce_opg", "vce_robust", "vce_cluster",
            "vce_title", "ll_caption"]
 
 
@@ -119,6 +119,9 @@ VCE_ESTIMATORS: dict[str, Callable[[VCEInputs], tuple[np.ndarray, np.ndarray]]] 
     "robust": vce_robust,
     "cluster": vce_cluster,
 }
+
+# Estimators that use only the Hessian: the fit skips the (n, p) score matrix for them.
+VCE_WITHOUT_SCORES = frozenset({"oim"})
 
 
 def vce_title(vce: tuple, weight_kind: str | None) -> str | None:

@@ -23,7 +23,8 @@ array([2.3333, 0.4418])
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,7 @@ __all__ = [
     "weighted_least_squares",
     "intercept_start",
     "weighted_mean",
+    "outcome_term",
 ]
 
 
@@ -329,10 +331,10 @@ def block_sizes(blocks: Sequence[Block], X: Mapping[str, np.ndarray]) -> list[in
             for b in blocks]
 
 
-def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray
-                 ) -> np.ndarray:
+def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray:
     """Per-row scores ``(n, p)`` with respect to the parameters, from the derivatives
-    ``d1`` with respect to the linear predictors.
+    ``d1`` with respect to the linear predictors (written into ``out`` when given).
 
     Examples
     --------
@@ -342,6 +344,17 @@ def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.nd
     array([[3., 6., 4.]])
     """
     n = d1.shape[0]
+    if out is not None:
+        pos = 0
+        for b, blk in enumerate(blocks):
+            M = _design_for(blk, X, n)
+            if M is None:
+                out[:, pos] = d1[:, b]
+                pos += 1
+            else:
+                np.multiply(M, d1[:, b:b + 1], out=out[:, pos:pos + M.shape[1]])
+                pos += M.shape[1]
+        return out
     cols = []
     for b, blk in enumerate(blocks):
         M = _design_for(blk, X, n)
@@ -363,7 +376,7 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
     array([[3. , 0.5],
            [3. , 0.5]])
     """
-    eta = np.empty((n, len(blocks)))
+    eta = np.empty((n, len(blocks)), order="F")  # a contiguous column per block
     pos = 0
     for j, b in enumerate(blocks):
         Xb = _design_for(b, X, n)
@@ -372,7 +385,10 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
             pos += 1
         else:
             p = Xb.shape[1]
-            eta[:, j] = Xb @ params[pos:pos + p] if p else 0.0
+            if p:
+                np.matmul(Xb, params[pos:pos + p], out=eta[:, j])
+            else:
+                eta[:, j] = 0.0
             pos += p
     if offset is not None:
         eta[:, 0] += offset
@@ -490,7 +506,26 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     """
     if X.shape[1] == 0:
         return np.zeros(0)
-    sw = np.sqrt(np.maximum(w, 0.0))
+    w = np.maximum(w, 0.0)
+    # Sufficient statistics X'WX and X'Wy: one pass over the rows, then a Cholesky solve
+    # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
+    # goes to the SVD least-squares solution instead.
+    Xw = X * w[:, None]
+    A = Xw.T @ X
+    b = Xw.T @ y
+    d = np.sqrt(A.diagonal())
+    if X.shape[1] == 1:
+        if d[0] > 0:
+            return b / A[0]
+    elif np.all(d > 0):
+        As = A / (d[:, None] * d)
+        try:
+            L = np.linalg.cholesky(As)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is not None and np.min(L.diagonal()) ** 2 > 1e-10:
+            return np.linalg.solve(As, b / d) / d
+    sw = np.sqrt(w)
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef
 
@@ -524,3 +559,37 @@ def weighted_mean(values: np.ndarray, w: np.ndarray) -> float:
     """
     total = float(np.sum(w))
     return float(np.dot(w, values) / total) if total > 0 else float("nan")
+
+
+_OUTCOME_TERMS: dict[tuple[int, str], np.ndarray] = {}
+
+
+def outcome_term(y: np.ndarray, key: str, compute: Callable[[np.ndarray], np.ndarray]
+                 ) -> np.ndarray:
+    """A per-row term that depends on the outcome only (``log y!`` of a count), computed
+    once per outcome array instead of at every likelihood evaluation; read-only.  The
+    entry is dropped when ``y`` is garbage collected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import gammaln
+    >>> y = np.array([0.0, 3.0])
+    >>> a = outcome_term(y, "lgamma1", lambda v: gammaln(v + 1.0))
+    >>> a.tolist(), outcome_term(y, "lgamma1", lambda v: gammaln(v + 1.0)) is a
+    ([0.0, 1.791759469228055], True)
+    """
+    k = (id(y), key)
+    value = _OUTCOME_TERMS.get(k)
+    if value is None:
+        value = compute(y)
+        value.setflags(write=False)
+        if not any(kk[0] == k[0] for kk in _OUTCOME_TERMS):
+            weakref.finalize(y, _drop_outcome_terms, k[0])
+        _OUTCOME_TERMS[k] = value
+    return value
+
+
+def _drop_outcome_terms(ident: int) -> None:
+    for kk in [kk for kk in _OUTCOME_TERMS if kk[0] == ident]:
+        _OUTCOME_TERMS.pop(kk, None)

@@ -59,18 +59,31 @@ class Gaussian(Family):
         y = outcome.y
         r = y - eta[:, 0]
         s = eta[:, 1]
-        inv = np.exp(-s)
-        r2 = r * r * inv
-        ll = -0.5 * (_LOG_2PI + s + r2)
+        # The log variance is a constant linear predictor: exponentiate it once, not
+        # per row (same values; a one-element array takes numpy's vector exp).
+        if s.shape[0] > 1024 and s[0] == s[-1] and not np.any(s != s[0]):
+            s = s[:1]
+        inv = np.negative(s)
+        np.exp(inv, out=inv)
+        r2 = r * r
+        r2 *= inv
+        # In place, in the order of -0.5 * (log(2 pi) + s + r2).
+        ll = r2 + (s + _LOG_2PI)
+        ll *= -0.5
         if order == 0:
             return ll, None, None
-        d1 = np.column_stack([r * inv, 0.5 * (r2 - 1.0)])
+        # Column-major: every derivative is one contiguous vector.
+        d1 = np.empty((y.shape[0], 2), order="F")
+        np.multiply(r, inv, out=d1[:, 0])
+        np.subtract(r2, 1.0, out=d1[:, 1])
+        d1[:, 1] *= 0.5
         if order == 1:
             return ll, d1, None
-        d2 = np.empty((y.shape[0], 2, 2))
-        d2[:, 0, 0] = -inv
-        d2[:, 0, 1] = d2[:, 1, 0] = -r * inv
-        d2[:, 1, 1] = -0.5 * r2
+        d2 = np.empty((y.shape[0], 2, 2), order="F")
+        np.negative(inv, out=d2[:, 0, 0])
+        np.negative(d1[:, 0], out=d2[:, 0, 1])
+        d2[:, 1, 0] = d2[:, 0, 1]
+        np.multiply(r2, -0.5, out=d2[:, 1, 1])
         return ll, d1, d2
 
     def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
@@ -82,10 +95,12 @@ class Gaussian(Family):
         total = float(w.sum())
         if total <= 0:
             return np.asarray(init, dtype=float)
-        beta = weighted_least_squares(X["main"], y, w)
+        out = np.empty(X["main"].shape[1] + 1)
+        out[:-1] = beta = weighted_least_squares(X["main"], y, w)
         resid = y - X["main"] @ beta
-        var = float(np.dot(w, resid * resid) / total)
-        return np.append(beta, np.log(max(var, 1e-300)))
+        resid *= resid
+        out[-1] = np.log(max(float(np.dot(w, resid)) / total, 1e-300))
+        return out
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
         """``lcinvariant(errvar)``: each class's coefficients by weighted least squares

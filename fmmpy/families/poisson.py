@@ -20,7 +20,8 @@ from scipy.special import gammaln
 
 from ..errors import FMMDataError
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, intercept_start, newton_weighted_fit, weighted_mean
+from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, outcome_term,
+                   weighted_mean)
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
 from .glm import register_glm_family
 
@@ -38,6 +39,10 @@ def count_start(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
     if yw.size == 0 or np.all(yw == yw[0]):
         return init
     return newton_weighted_fit(family, outcome, X, w, init)
+
+
+def _lgamma1(y: np.ndarray) -> np.ndarray:
+    return gammaln(y + 1.0)
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,10 @@ class Poisson(Family):
         y = outcome.y
         e = eta[:, 0]
         mu = np.exp(e)
-        ll = y * e - mu - gammaln(y + 1.0)
+        # In place, in the order of y * e - mu - log(y!); log(y!) computed once per outcome.
+        ll = y * e
+        ll -= mu
+        ll -= outcome_term(y, "lgamma1", _lgamma1)
         if order == 0:
             return ll, None, None
         d1 = (y - mu)[:, None]

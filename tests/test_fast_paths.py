@@ -1,0 +1,144 @@
+"""The fast paths of issue 8 give the numbers of the plain computations they replace.
+
+References: numpy's SVD least squares (``np.linalg.lstsq``), the row-by-row class
+probabilities of the class model, ``scipy.special.logsumexp``, ``gammaln``, and the
+score matrix built by ``hstack``.  No timings here: speed lives in ``benchmarks/``.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln, logsumexp
+
+import fmmpy
+from fmmpy.classmodel import ClassModel
+from fmmpy.families import base
+from fmmpy.families.base import Block, outcome_term, score_matrix, weighted_least_squares
+from fmmpy.linalg import logsumexp_rows, posterior_rows
+
+
+def _lstsq(X, y, w):
+    sw = np.sqrt(w)
+    return np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
+
+
+@pytest.mark.parametrize("p", [1, 3])
+def test_weighted_least_squares_equals_svd_solution(p):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(200, p - 1)), np.ones(200)])
+    y, w = rng.normal(size=200), rng.random(200)
+    np.testing.assert_allclose(weighted_least_squares(X, y, w), _lstsq(X, y, w),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_weighted_least_squares_rank_deficient_gives_minimum_norm():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=50)
+    X = np.column_stack([x, 2 * x, np.ones(50)])        # collinear columns
+    y, w = rng.normal(size=50), rng.random(50)
+    np.testing.assert_allclose(weighted_least_squares(X, y, w), _lstsq(X, y, w),
+                               rtol=1e-10, atol=1e-12)
+    # a column without weight: lstsq's minimum-norm 0
+    X0 = np.zeros((5, 1))
+    assert weighted_least_squares(X0, np.ones(5), np.ones(5)).tolist() == [0.0]
+
+
+def test_posterior_rows_matches_scipy_and_keeps_empty_rows_missing():
+    a = np.log(np.array([[0.2, 0.3, 0.5], [1e-300, 1.0, 1.0]]))
+    a = np.vstack([a, [-np.inf, -np.inf, -np.inf]])
+    post, lse = posterior_rows(a.copy(order="F"))
+    np.testing.assert_allclose(lse[:2, 0], logsumexp(a[:2], axis=1), rtol=1e-15)
+    np.testing.assert_allclose(post[:2], np.exp(a[:2] - logsumexp(a[:2], axis=1,
+                                                                   keepdims=True)))
+    assert lse[2, 0] == -np.inf and np.isnan(post[2]).all()
+    np.testing.assert_array_equal(logsumexp_rows(a), lse)
+
+
+def test_compact_class_probabilities_equal_every_row():
+    n = 4
+    cm = ClassModel(3, 0, (None, np.ones((n, 1)), np.ones((n, 1))), n)
+    deltas = [None, np.array([0.3]), np.array([-1.2])]
+    full, compact = cm.logprob(deltas), cm.logprob(deltas, compact=True)
+    assert compact.shape == (1, 3)
+    np.testing.assert_array_equal(full, np.broadcast_to(compact, full.shape))
+
+
+def test_score_matrix_into_a_buffer_equals_the_stacked_one():
+    rng = np.random.default_rng(2)
+    blocks = [Block("y"), Block("y", "const", "variance")]
+    X = {"main": rng.normal(size=(6, 2))}
+    d1 = rng.normal(size=(6, 2))
+    out = np.empty((6, 3), order="F")
+    np.testing.assert_array_equal(score_matrix(blocks, X, d1, out=out),
+                                  score_matrix(blocks, X, d1))
+
+
+def test_outcome_term_is_cached_per_array_and_dropped_with_it():
+    y = np.array([0.0, 2.0, 5.0])
+    first = outcome_term(y, "lgamma1", lambda v: gammaln(v + 1.0))
+    np.testing.assert_array_equal(first, gammaln(y + 1.0))
+    assert outcome_term(y, "lgamma1", lambda v: v * 0) is first     # not recomputed
+    assert not first.flags.writeable
+    key = (id(y), "lgamma1")
+    assert key in base._OUTCOME_TERMS
+    del y, first
+    gc.collect()
+    assert key not in base._OUTCOME_TERMS
+
+
+def test_oim_fit_skips_scores_and_sandwich_fit_still_has_them():
+    # Same coefficients whatever the variance; the robust one needs the scores.
+    df = fmmpy.datasets.load("stamp")
+    oim = fmmpy.fmm("2: regress thickness", data=df, log=False, search=False)
+    rob = fmmpy.fmm("fmm 2, vce(robust): regress thickness", data=df, log=False, search=False)
+    np.testing.assert_array_equal(oim.params.to_numpy(), rob.params.to_numpy())
+    assert np.all(np.isfinite(rob.bse.to_numpy())) and not np.allclose(oim.bse, rob.bse)
+
+
+@pytest.mark.parametrize("command", [
+    "fmm 2: regress y x1 x2",
+    "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
+    "fmm 2: glm y x1, family(lognormal)",
+])
+def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
+    # Large samples are evaluated in blocks of rows (model.ROW_CHUNK); shrink the block
+    # so that a small sample takes that path, and compare with the one-pass values.
+    from fmmpy.design import build_design
+    from fmmpy.estimate import model as model_module
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.parse import parse_command
+
+    rng = np.random.default_rng(3)
+    n = 500
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                       "t": rng.uniform(0.5, 2.0, size=n)})
+    df["y"] = np.exp(0.3 * df.x1 + rng.normal(size=n))
+    df["y0"] = np.where(rng.random(n) < 0.3, 0, rng.poisson(2.0 * df.t)).astype(float)
+    d = build_design(parse_command(command), df)
+    whole = model_module.MixtureModel(d, build_layout(d))
+    monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
+    blocked = model_module.MixtureModel(d, build_layout(d))
+    assert blocked._blocks and not whole._blocks
+    theta = whole.layout.to_theta(whole.layout.to_phi(
+        rng.normal(scale=0.3, size=whole.layout.n_params)))
+    np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
+    np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+
+
+def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
+    from fmmpy import linalg
+
+    rng = np.random.default_rng(4)
+    a = np.asfortranarray(rng.normal(size=(1000, 3)) * 30)
+    a[5] = -np.inf
+    lse, (post, lse2) = logsumexp_rows(a), posterior_rows(a.copy(order="F"))
+    monkeypatch.setattr(linalg, "ROW_BLOCK", 64)
+    np.testing.assert_array_equal(logsumexp_rows(a), lse)
+    bp, bl = posterior_rows(a.copy(order="F"), overwrite=True)
+    np.testing.assert_array_equal(bl, lse2)
+    np.testing.assert_array_equal(bp, post)
+    np.testing.assert_array_equal(posterior_rows(a)[0], post)
