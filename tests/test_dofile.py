@@ -204,7 +204,24 @@ def test_predict_errors(stamp, fit_regress3):
     assert err.value.rc == 110
     with pytest.raises(DoFileError) as err:
         s.run("predict x, scores")
-    assert "not available yet" in err.value.message
+    assert err.value.rc == 102 and "one variable per parameter: type 8 names" in err.value.message
+    with pytest.raises(DoFileError) as err:
+        s.run("predict sc*, scores marginal")
+    assert err.value.rc == 198
+
+
+def test_predict_scores_stub_equals_python(stamp, fit_regress3):
+    # Stata's `predict stub*, scores`: one variable per parameter, stub1, stub2, ...
+    s = Session(stamp, stream=io.StringIO())
+    s.results = fit_regress3
+    s.run("predict double sc*, scores")
+    s.run("predict f*, scores")                      # Stata's default storage: float
+    expected = fit_regress3.predict("scores")
+    assert expected.shape[1] == len(fit_regress3.params) == 8
+    for i, col in enumerate(expected.columns, start=1):
+        np.testing.assert_array_equal(s.data[f"sc{i}"].to_numpy(), expected[col].to_numpy())
+        np.testing.assert_array_equal(s.data[f"f{i}"].to_numpy(),
+                                      expected[col].to_numpy().astype(np.float32))
 
 
 def test_estimates_store_restore_and_nolog(stamp):

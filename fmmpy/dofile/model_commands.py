@@ -148,10 +148,10 @@ def _lcprob(session: Session, call: Call) -> None:
 # ---------------------------------------------------------------------------
 
 _STATISTICS = ("mu", "pr", "eta", "density", "distribution", "survival", "classpr",
-               "classposteriorpr")
+               "classposteriorpr", "scores")
 _PREDICT = tuple(OptionSchema(s, len(s)) for s in _STATISTICS) + (
     OptionSchema("marginal", 8), OptionSchema("class", 5, as_int(minimum=1)),
-    OptionSchema("outcome", 7, as_name("dependent variable")), OptionSchema("scores", 6))
+    OptionSchema("outcome", 7, as_name("dependent variable")))
 
 
 def _new_names(words: list[str], columns: list[str]) -> tuple[str | None, list[str]]:
@@ -179,13 +179,13 @@ def _predict(session: Session, call: Call) -> None:
     if not words:
         raise StataError("predict: new variable name(s) required", rc=100)
     opts = dict(match_options(args.options, _PREDICT, call.command, context="with predict"))
-    if opts.pop("scores", False):
-        raise StataError("predict, scores is not available yet in fmmpy (per-parameter "
-                         "scores are planned)", rc=198)
     stats = [s for s in _STATISTICS if opts.get(s)]
     if len(stats) > 1:
         raise StataError(f"predict: only one statistic may be specified ({', '.join(stats)})",
                          rc=198)
+    if stats == ["scores"] and any(opts.get(o) for o in ("marginal", "class", "outcome")):
+        raise StataError("predict, scores: options marginal, class() and outcome() are not "
+                         "allowed", rc=198)
     stub, names = _new_names(words, list(data.columns))
     with _shown_warnings():
         pred = res.predict(stats[0] if stats else "mu", marginal=bool(opts.get("marginal")),
@@ -201,8 +201,11 @@ def _predict(session: Session, call: Call) -> None:
             check_new_name(name, list(data.columns))
     elif len(names) != width:
         which = "few" if len(names) < width else "many"
-        hint = (f"; {stats[0] if stats else 'mu'} gives one variable per class: type {width} "
+        per = "parameter" if stats == ["scores"] else "class"
+        hint = (f"; {stats[0] if stats else 'mu'} gives one variable per {per}: type {width} "
                 "names, a stub such as p*, or add class(#) or marginal") if which == "few" else ""
+        if which == "few" and per == "parameter":
+            hint = f"; scores gives one variable per parameter: type {width} names or a stub*"
         raise StataError(f"too {which} variables specified{hint}", rc=102 if which == "few"
                          else 103)
     if not stats:
