@@ -78,7 +78,9 @@ def _mlogit_newton(X: np.ndarray, Y: np.ndarray, w: np.ndarray, beta: np.ndarray
             for b in range(m):
                 c = w * tot * (P[:, a] * (a == b) - P[:, a] * P[:, b])
                 H[a * p:(a + 1) * p, b * p:(b + 1) * p] = -(X.T @ (X * c[:, None]))
-        step = np.linalg.solve(-H, g)
+        # lstsq: a class without any withdrawal in its rows sends that outcome's
+        # coefficients to -inf, where the Hessian becomes singular
+        step = np.linalg.lstsq(-H, g, rcond=None)[0]
         beta = beta + step.reshape(m, p).T
         if np.max(np.abs(step)) < 1e-10:
             break
