@@ -142,3 +142,67 @@ def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
     np.testing.assert_array_equal(bl, lse2)
     np.testing.assert_array_equal(bp, post)
     np.testing.assert_array_equal(posterior_rows(a)[0], post)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "lognormal"])
+@pytest.mark.parametrize("p", [1, 3])
+def test_classes_together_equal_class_by_class(family, p):
+    # The batched log densities and M-step of the normal and lognormal families give
+    # the numbers of Family's defaults, which call loglik / weighted_fit per class.
+    from fmmpy.families.base import Family, Outcome
+    from fmmpy.families.gaussian import Gaussian
+    from fmmpy.families.lognormal import Lognormal
+
+    fam = Gaussian() if family == "gaussian" else Lognormal()
+    assert fam.batches_classes
+    rng = np.random.default_rng(5)
+    n = 300
+    X = {"main": np.column_stack([rng.normal(size=(n, p - 1)), np.ones(n)])}
+    outcome = Outcome(np.exp(rng.normal(size=n)))
+    blocks = fam.blocks(("y",))
+    W = np.asfortranarray(rng.dirichlet(np.ones(4), size=n) * rng.random((n, 1)))
+    W[:, 2] = 0.0                             # a class without weight keeps its start
+    init = rng.normal(size=(4, p + 1))
+    for offset in (None, rng.normal(size=n)):
+        np.testing.assert_array_equal(
+            fam.loglik_classes(outcome, blocks, X, init, offset),
+            Family.loglik_classes(fam, outcome, blocks, X, init, offset))
+        fitted = fam.weighted_fit_classes(outcome, X, W, init, offset)
+        np.testing.assert_array_equal(
+            fitted, Family.weighted_fit_classes(fam, outcome, X, W, init, offset))
+        np.testing.assert_array_equal(fitted[2], init[2])
+
+
+@pytest.mark.parametrize("command", [
+    "fmm 3: regress y",
+    "fmm 2: regress y x1 x2",
+    "fmm 3: glm y x1, family(lognormal)",
+    "fmm 2, lcprob(x1): glm y x2, family(gaussian) offset(x1)",
+])
+def test_mixture_with_classes_together_equals_class_by_class(command):
+    # MixtureModel evaluates an equation the classes share for all classes at once;
+    # without that (no shared equations) the joint and the M-step are the same.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.linalg import posterior_rows
+    from fmmpy.parse import parse_command
+
+    rng = np.random.default_rng(6)
+    n = 400
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    df["y"] = np.exp(0.3 * df.x1 + rng.normal(size=n))
+    d = build_design(parse_command(command), df)
+    together = MixtureModel(d, build_layout(d))
+    apart = MixtureModel(d, build_layout(d))
+    assert together._shared
+    apart._shared = {}
+    theta = together.layout.to_theta(together.layout.to_phi(
+        rng.normal(scale=0.3, size=together.layout.n_params)))
+    a = together.joint(theta)
+    np.testing.assert_array_equal(a, apart.joint(theta))
+    post = posterior_rows(a, overwrite=True)[0]
+    pw = together.w[:, None] * post
+    assert pw.flags.f_contiguous
+    np.testing.assert_array_equal(together.m_step(theta, post, pw),
+                                  apart.m_step(theta, post, pw))

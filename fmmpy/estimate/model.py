@@ -109,6 +109,24 @@ class MixtureModel:
                              None if ed.offset is None else ed.offset[sl])
                             for sl in (slice(i, min(i + ROW_CHUNK, self.n))
                                        for i in range(0, self.n, ROW_CHUNK))]
+        # An equation several classes share (one EquationDesign, the rows are the units)
+        # whose family evaluates and fits the classes together: its log densities and
+        # M-step are computed for all those classes at once (the same numbers).
+        self._shared: dict[int, tuple[dict[int, int], np.ndarray, slice | list[int]]] = {}
+        found: dict[int, list[tuple[int, slice]]] = {}
+        for j, eqs in enumerate(self.equations):
+            for ed, sl in eqs:
+                if ed.family.batches_classes and ed.unit is None and id(ed) not in self._blocks:
+                    found.setdefault(id(ed), []).append((j, sl))
+        for key, members in found.items():
+            classes = [j for j, _ in members]
+            if len(members) < 2 or len(set(classes)) != len(classes):
+                continue
+            cols: slice | list[int] = (slice(classes[0], classes[-1] + 1)
+                                       if classes == list(range(classes[0], classes[-1] + 1))
+                                       else classes)
+            idx = np.array([np.arange(sl.start, sl.stop) for _, sl in members])
+            self._shared[key] = ({j: c for c, j in enumerate(classes)}, idx, cols)
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -131,8 +149,17 @@ class MixtureModel:
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
+        together: dict[int, np.ndarray] = {}
         for j in range(self.k):
             for e, (ed, sl) in enumerate(self.equations[j]):
+                shared = self._shared.get(id(ed))
+                if shared is not None:   # all classes sharing the equation at once
+                    ll = together.get(id(ed))
+                    if ll is None:
+                        ll = together[id(ed)] = ed.family.loglik_classes(
+                            ed.outcome, ed.blocks, ed.X, theta[shared[1]], ed.offset)
+                    out[:, j] += ll[:, shared[0][j]]
+                    continue
                 blocks = self._blocks.get(id(ed))
                 if blocks is not None:
                     params = theta[sl]
@@ -343,10 +370,24 @@ class MixtureModel:
                 b = lay.class_block(j)
                 if b is not None:
                     new[b.slice] = d
+        done: set[int] = set()
+        # A row-major pw (probabilities given to a start) is fitted class by class, as
+        # before: BLAS sums a strided column in another order than a contiguous one.
+        together = pw.flags.f_contiguous
         for group in self._plan:
             eqs = [(self.equations[j][e], j) for j, e in group.members]
             if not group.tied:
                 (ed, sl), j = eqs[0]
+                shared = self._shared.get(id(ed))
+                if shared is not None and together:   # the classes sharing the equation
+                    if id(ed) not in done:
+                        done.add(id(ed))
+                        idx = shared[1]
+                        new[idx] = ed.family.weighted_fit_classes(
+                            ed.outcome, ed.X, pw[:, shared[2]] if isinstance(shared[2], slice)
+                            else np.asfortranarray(pw[:, shared[2]]),
+                            theta[idx], ed.offset)
+                    continue
                 new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
                                                  theta[sl], ed.offset)
                 continue

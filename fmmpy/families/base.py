@@ -258,6 +258,32 @@ class Family:
         """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default."""
         return newton_weighted_fit(self, outcome, X, w, init, offset)
 
+    #: Whether :meth:`loglik_classes` and :meth:`weighted_fit_classes` are overridden by
+    #: a form faster than one call per class (the estimator then uses them for an
+    #: equation that several classes share).
+    batches_classes: bool = False
+
+    def loglik_classes(self, outcome: Outcome, blocks: Sequence[Block],
+                       X: Mapping[str, np.ndarray], params: np.ndarray,
+                       offset: np.ndarray | None = None) -> np.ndarray:
+        """Log densities ``(n, m)`` (column-major) of one equation under ``m`` parameter
+        vectors (the rows of ``params``), e.g. the classes sharing the equation.  The
+        default evaluates them one by one; an override must give the same numbers."""
+        n = outcome.n
+        out = np.empty((n, params.shape[0]), order="F")
+        for j in range(params.shape[0]):
+            out[:, j] = self.loglik(outcome, linear_predictors(blocks, X, params[j], n, offset))
+        return out
+
+    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                             W: np.ndarray, init: np.ndarray,
+                             offset: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`weighted_fit` for each column of the weights ``W`` ``(n, m)``, starting
+        from the rows of ``init``; returns ``(m, p)``.  The default fits them one by
+        one; an override must give the same numbers."""
+        return np.array([self.weighted_fit(outcome, X, W[:, j], init[j], offset)
+                         for j in range(W.shape[1])]).reshape(init.shape)
+
     def weighted_fit_tied(self, parts: Sequence[tuple[Outcome, Mapping[str, np.ndarray],
                                                       np.ndarray, np.ndarray,
                                                       np.ndarray | None]],
