@@ -196,7 +196,7 @@ def test_mixture_with_classes_together_equals_class_by_class(command):
     together = MixtureModel(d, build_layout(d))
     apart = MixtureModel(d, build_layout(d))
     assert together._shared
-    apart._shared = {}
+    apart._shared, apart._one_shared = {}, None
     theta = together.layout.to_theta(together.layout.to_phi(
         rng.normal(scale=0.3, size=together.layout.n_params)))
     a = together.joint(theta)

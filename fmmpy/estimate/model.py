@@ -127,6 +127,11 @@ class MixtureModel:
                                        else classes)
             idx = np.array([np.arange(sl.start, sl.stop) for _, sl in members])
             self._shared[key] = ({j: c for c, j in enumerate(classes)}, idx, cols)
+        # The common mixture of one model: every class has one equation, the same one.
+        self._one_shared = next(
+            (ed for ed, _ in self.equations[0] if id(ed) in self._shared
+             and self._shared[id(ed)][2] == slice(0, self.k)), None) if all(
+            len(eqs) == 1 for eqs in self.equations) else None
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -148,6 +153,10 @@ class MixtureModel:
 
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
+        ed = self._one_shared
+        if ed is not None:      # (adding these columns to zeros would not change them)
+            return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X,
+                                            theta[self._shared[id(ed)][1]], ed.offset)
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
         together: dict[int, np.ndarray] = {}
         for j in range(self.k):

@@ -173,6 +173,11 @@ def class_means(X: np.ndarray, B: np.ndarray, n: int, offset: np.ndarray | None 
     [[1.0, 2.0], [1.0, 2.0]]
     """
     mu = np.empty((n, B.shape[0]), order="F")
+    if X.shape[1] == 1:             # x_i b_j: the one product a matrix-vector product makes
+        np.multiply(X, B[:, 0], out=mu)
+        if offset is not None:
+            mu += offset[:, None]
+        return mu
     for j in range(B.shape[0]):
         if X.shape[1]:
             np.matmul(X, B[j], out=mu[:, j])
@@ -211,10 +216,10 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
         if not fitted[j]:
             continue
         if p == 1:
-            xw = XW[:, j:j + 1]
-            A = xw.T @ X
-            if A[0, 0] > 0:
-                out[j, 0] = (xw.T @ y)[0] / A[0, 0]
+            xw = XW[:, j]
+            A = np.dot(xw, X[:, 0])
+            if A > 0:
+                out[j, 0] = np.dot(xw, y) / A
                 continue
         out[j, :-1] = weighted_least_squares(X, y, W[:, j])
     r = class_means(X, out[:, :-1], y.shape[0])
