@@ -135,7 +135,7 @@ class MixtureModel:
         found: dict[int, list[tuple[int, slice]]] = {}
         for j, eqs in enumerate(self.equations):
             for ed, sl in eqs:
-                if ed.family.batches_classes and ed.unit is None and id(ed) not in self._blocks:
+                if ed.family.batches_classes and ed.unit is None:
                     found.setdefault(id(ed), []).append((j, sl))
         for key, members in found.items():
             classes = [j for j, _ in members]
@@ -174,14 +174,21 @@ class MixtureModel:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
         ed = self._one_shared
         if ed is not None:      # (adding these columns to zeros would not change them)
-            return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X,
-                                            theta[self._shared[id(ed)][1]], ed.offset)
+            params = theta[self._shared[id(ed)][1]]
+            blocks = self._blocks.get(id(ed))
+            if blocks is None:
+                return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X, params,
+                                                ed.offset)
+            out = np.empty((self.n, self.k), order="F")
+            for rows, outcome, X, offset in blocks:
+                out[rows] = ed.family.loglik_classes(outcome, ed.blocks, X, params, offset)
+            return out
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
         together: dict[int, np.ndarray] = {}
         for j in range(self.k):
             for e, (ed, sl) in enumerate(self.equations[j]):
                 shared = self._shared.get(id(ed))
-                if shared is not None:   # all classes sharing the equation at once
+                if shared is not None and id(ed) not in self._blocks:   # all classes at once
                     ll = together.get(id(ed))
                     if ll is None:
                         ll = together[id(ed)] = ed.family.loglik_classes(
@@ -493,7 +500,9 @@ class MixtureModel:
             if not group.tied:
                 (ed, sl), j = eqs[0]
                 shared = self._shared.get(id(ed))
-                if shared is not None and together:   # the classes sharing the equation
+                # the classes sharing the equation together (not on a large sample,
+                # where the n x k temporaries would raise the peak memory)
+                if shared is not None and together and id(ed) not in self._blocks:
                     if id(ed) not in done:
                         done.add(id(ed))
                         idx = shared[1]
