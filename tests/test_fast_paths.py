@@ -245,3 +245,21 @@ def test_derivatives_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
                                        atol=1e-12 * np.abs(a.hess).max())
     # the OPG/sandwich scores still come from the one-pass computation
     assert blocked.derivatives(theta, scores=True)[1].shape == (n, whole.layout.n_params)
+
+
+def test_class_model_derivatives_from_given_log_probabilities_equal_recomputed():
+    # ClassModel.fit passes log pi from its line search and the row totals of pw to
+    # q_derivatives instead of recomputing them.
+    rng = np.random.default_rng(8)
+    n = 300
+    Z = np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])
+    cm = ClassModel(3, 0, (None, Z, Z), n)
+    pw = rng.dirichlet(np.ones(3), size=n) * rng.random((n, 1))
+    deltas = [None, rng.normal(size=3), rng.normal(size=3)]
+    f, g, H = cm.q_derivatives(pw, deltas)
+    lp = cm.logprob(deltas, compact=True)
+    f2, g2, H2 = cm.q_derivatives(pw, deltas, lp=lp, unit=pw.sum(axis=1),
+                                  value=float(np.sum(pw * lp)))
+    assert f == f2 == cm.q_value(pw, deltas)
+    np.testing.assert_array_equal(g, g2)
+    np.testing.assert_array_equal(H, H2)
