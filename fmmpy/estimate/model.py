@@ -151,6 +151,10 @@ class MixtureModel:
             (ed for ed, _ in self.equations[0] if id(ed) in self._shared
              and self._shared[id(ed)][2] == slice(0, self.k)), None) if all(
             len(eqs) == 1 for eqs in self.equations) else None
+        # The equations of each M-step group (looked up once, not at every iteration).
+        self._plan_equations = [
+            (group, [(self.equations[j][e], j) for j, e in group.members])
+            for group in self._plan] if self._plan is not None else []
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -495,8 +499,7 @@ class MixtureModel:
         # A row-major pw (probabilities given to a start) is fitted class by class, as
         # before: BLAS sums a strided column in another order than a contiguous one.
         together = pw.flags.f_contiguous
-        for group in self._plan:
-            eqs = [(self.equations[j][e], j) for j, e in group.members]
+        for group, eqs in self._plan_equations:
             if not group.tied:
                 (ed, sl), j = eqs[0]
                 shared = self._shared.get(id(ed))
