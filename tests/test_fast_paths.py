@@ -263,3 +263,21 @@ def test_class_model_derivatives_from_given_log_probabilities_equal_recomputed()
     assert f == f2 == cm.q_value(pw, deltas)
     np.testing.assert_array_equal(g, g2)
     np.testing.assert_array_equal(H, H2)
+
+
+@pytest.mark.parametrize("p", [1, 3])
+def test_least_squares_by_row_blocks_equal_one_pass(monkeypatch, p):
+    # Above 2 x ROW_BLOCK rows X'WX, X'Wy and the residual sum of squares are summed
+    # block by block; shrink the block and compare with the one-pass sums.
+    from fmmpy.families.base import weighted_residual_ss
+
+    rng = np.random.default_rng(9)
+    n = 1000
+    X = np.column_stack([rng.normal(size=(n, p - 1)), np.ones(n)])
+    y, w = rng.normal(size=n), rng.random(n) - 0.1        # a few negative weights
+    beta = weighted_least_squares(X, y, w)
+    ss = weighted_residual_ss(X, y, beta, w)
+    monkeypatch.setattr(base, "ROW_BLOCK", 64)
+    np.testing.assert_allclose(weighted_least_squares(X, y, w), beta, rtol=1e-12)
+    np.testing.assert_allclose(weighted_residual_ss(X, y, beta, w), ss, rtol=1e-12)
+    np.testing.assert_allclose(beta, _lstsq(X, y, np.maximum(w, 0.0)), rtol=1e-10)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import ascent_direction
+from ..linalg import ROW_BLOCK, ascent_direction
 from ..parse.terms import RHS
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "score_matrix",
     "newton_weighted_fit",
     "weighted_least_squares",
+    "weighted_residual_ss",
     "intercept_start",
     "weighted_mean",
     "outcome_term",
@@ -532,13 +533,10 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     """
     if X.shape[1] == 0:
         return np.zeros(0)
-    w = np.maximum(w, 0.0)
     # Sufficient statistics X'WX and X'Wy: one pass over the rows, then a Cholesky solve
     # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
     # goes to the SVD least-squares solution instead.
-    Xw = X * w[:, None]
-    A = Xw.T @ X
-    b = Xw.T @ y
+    A, b = _weighted_cross_products(X, y, w)
     d = np.sqrt(A.diagonal())
     if X.shape[1] == 1:
         if d[0] > 0:
@@ -551,9 +549,51 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
             L = None
         if L is not None and np.min(L.diagonal()) ** 2 > 1e-10:
             return np.linalg.solve(As, b / d) / d
-    sw = np.sqrt(w)
+    sw = np.sqrt(np.maximum(w, 0.0))
     coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     return coef
+
+
+def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """``X'WX`` and ``X'Wy`` with negative weights counted as 0; a large sample block by
+    block of rows (the same sums, added per block, with temporaries in cache)."""
+    n = X.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        Xw = X * np.maximum(w, 0.0)[:, None]
+        return Xw.T @ X, Xw.T @ y
+    A = np.zeros((X.shape[1], X.shape[1]))
+    b = np.zeros(X.shape[1])
+    for i in range(0, n, ROW_BLOCK):
+        Xb = X[i:i + ROW_BLOCK]
+        Xw = Xb * np.maximum(w[i:i + ROW_BLOCK], 0.0)[:, None]
+        A += Xw.T @ Xb
+        b += Xw.T @ y[i:i + ROW_BLOCK]
+    return A, b
+
+
+def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray
+                         ) -> float:
+    """``sum w (y - X beta)^2``; a large sample block by block of rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_residual_ss(np.ones((2, 1)), np.array([1.0, 3.0]), np.array([2.0]),
+    ...                      np.array([1.0, 2.0]))
+    3.0
+    """
+    n = X.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        resid = y - X @ beta
+        resid *= resid
+        return float(np.dot(w, resid))
+    total = 0.0
+    for i in range(0, n, ROW_BLOCK):
+        resid = y[i:i + ROW_BLOCK] - X[i:i + ROW_BLOCK] @ beta
+        resid *= resid
+        total += float(np.dot(w[i:i + ROW_BLOCK], resid))
+    return total
 
 
 def intercept_start(X: np.ndarray, value: float) -> np.ndarray:

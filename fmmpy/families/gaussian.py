@@ -25,7 +25,7 @@ from scipy import stats
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, weighted_least_squares
+from .base import Block, Family, Outcome, weighted_least_squares, weighted_residual_ss
 from .glm import register_glm_family
 
 __all__ = ["Gaussian", "class_means", "normal_fit_classes"]
@@ -97,9 +97,7 @@ class Gaussian(Family):
             return np.asarray(init, dtype=float)
         out = np.empty(X["main"].shape[1] + 1)
         out[:-1] = beta = weighted_least_squares(X["main"], y, w)
-        resid = y - X["main"] @ beta
-        resid *= resid
-        out[-1] = np.log(max(float(np.dot(w, resid)) / total, 1e-300))
+        out[-1] = np.log(max(weighted_residual_ss(X["main"], y, beta, w) / total, 1e-300))
         return out
 
     # Several classes sharing the equation at once (the EM of a mixture of regressions):

@@ -21,7 +21,8 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from .base import Block, Family, Outcome, observed, outcome_term, weighted_least_squares
+from .base import (Block, Family, Outcome, observed, outcome_term, weighted_least_squares,
+                   weighted_residual_ss)
 from .gaussian import class_means, normal_fit_classes
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
@@ -82,8 +83,7 @@ class Lognormal(Family):
         if total <= 0:
             return np.asarray(init, dtype=float)
         beta = weighted_least_squares(X["main"], z, w)
-        resid = z - X["main"] @ beta
-        var = float(np.dot(w, resid * resid) / total)
+        var = weighted_residual_ss(X["main"], z, beta, w) / total
         return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
 
     # Several classes sharing the equation at once: the arithmetic of derivatives and
