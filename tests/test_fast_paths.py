@@ -101,18 +101,61 @@ def test_oim_fit_skips_scores_and_sandwich_fit_still_has_them():
 
 @pytest.mark.parametrize("command", [
     "fmm 2: regress y x1 x2",
+    "fmm 3: regress y x1",
     "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
     "fmm 2: glm y x1, family(lognormal)",
+    "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
 ])
 def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
     # Large samples are evaluated in blocks of rows (model.ROW_CHUNK); shrink the block
     # so that a small sample takes that path, and compare with the one-pass values.
+    whole, blocked, theta = _whole_and_blocked(monkeypatch, command, 3)
+    assert blocked._blocks and not whole._blocks
+    np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
+    np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+    # The Newton-Raphson derivatives block by block: the log likelihood and posteriors
+    # are the same numbers, gradient and Hessian the same sums added in another order.
+    assert blocked._all_blocked and not whole._all_blocked
+    for order in (1, 2):
+        a, _ = whole.derivatives(theta, order=order)
+        b, _ = blocked.derivatives(theta, order=order)
+        assert a.ll == b.ll
+        np.testing.assert_array_equal(a.post, b.post)
+        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-12, atol=1e-12 * np.abs(a.grad).max())
+        if order == 2:
+            np.testing.assert_allclose(b.hess, a.hess, rtol=1e-12,
+                                       atol=1e-12 * np.abs(a.hess).max())
+    # the OPG/sandwich scores still come from the one-pass computation
+    assert blocked.derivatives(theta, scores=True)[1].shape == (500, whole.layout.n_params)
+    # the start fits' complete-data derivatives, block by block
+    for qa, qb in zip(whole.q_derivatives(theta, a.post), blocked.q_derivatives(theta, a.post)):
+        np.testing.assert_allclose(qb, qa, rtol=1e-12, atol=1e-12 * np.max(np.abs(qa)))
+
+
+def test_em_objective_by_row_blocks_equals_one_pass(monkeypatch):
+    from fmmpy import estimate
+
+    rng = np.random.default_rng(10)
+    pw = np.asfortranarray(rng.random((1000, 3)))
+    pw[:10, 1] = 0.0
+    a = np.asfortranarray(rng.normal(size=(1000, 3)) * 10)
+    a[:10, 1] = -np.inf                       # a row the class cannot produce
+    one_pass = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+    em = estimate.em
+    assert em._q_value(pw, a) == one_pass
+    monkeypatch.setattr(em, "ROW_BLOCK", 64)
+    np.testing.assert_allclose(em._q_value(pw, a), one_pass, rtol=1e-13)
+
+
+def _whole_and_blocked(monkeypatch, command, seed):
+    """The model of ``command`` on 500 simulated rows evaluated in one pass and in
+    blocks of 64 rows, and random parameters."""
     from fmmpy.design import build_design
     from fmmpy.estimate import model as model_module
     from fmmpy.estimate.layout import build_layout
     from fmmpy.parse import parse_command
 
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     n = 500
     df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
                        "t": rng.uniform(0.5, 2.0, size=n)})
@@ -122,11 +165,9 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
     whole = model_module.MixtureModel(d, build_layout(d))
     monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
     blocked = model_module.MixtureModel(d, build_layout(d))
-    assert blocked._blocks and not whole._blocks
     theta = whole.layout.to_theta(whole.layout.to_phi(
         rng.normal(scale=0.3, size=whole.layout.n_params)))
-    np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
-    np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+    return whole, blocked, theta
 
 
 def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
@@ -206,45 +247,6 @@ def test_mixture_with_classes_together_equals_class_by_class(command):
     assert pw.flags.f_contiguous
     np.testing.assert_array_equal(together.m_step(theta, post, pw),
                                   apart.m_step(theta, post, pw))
-
-
-@pytest.mark.parametrize("command", [
-    "fmm 3: regress y x1",
-    "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
-    "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2)",
-])
-def test_derivatives_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
-    # Large samples compute the Newton-Raphson derivatives block by block; the log
-    # likelihood and posteriors are the same numbers, gradient and Hessian the same
-    # sums added in another order.
-    from fmmpy.design import build_design
-    from fmmpy.estimate import model as model_module
-    from fmmpy.estimate.layout import build_layout
-    from fmmpy.parse import parse_command
-
-    rng = np.random.default_rng(7)
-    n = 500
-    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
-    df["y"] = np.exp(0.3 * df.x1 + rng.normal(size=n))
-    df["y0"] = np.where(rng.random(n) < 0.3, 0, rng.poisson(2.0, size=n)).astype(float)
-    d = build_design(parse_command(command), df)
-    whole = model_module.MixtureModel(d, build_layout(d))
-    monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
-    blocked = model_module.MixtureModel(d, build_layout(d))
-    assert blocked._all_blocked and not whole._all_blocked
-    theta = whole.layout.to_theta(whole.layout.to_phi(
-        rng.normal(scale=0.3, size=whole.layout.n_params)))
-    for order in (1, 2):
-        a, _ = whole.derivatives(theta, order=order)
-        b, _ = blocked.derivatives(theta, order=order)
-        assert a.ll == b.ll
-        np.testing.assert_array_equal(a.post, b.post)
-        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-12, atol=1e-12 * np.abs(a.grad).max())
-        if order == 2:
-            np.testing.assert_allclose(b.hess, a.hess, rtol=1e-12,
-                                       atol=1e-12 * np.abs(a.hess).max())
-    # the OPG/sandwich scores still come from the one-pass computation
-    assert blocked.derivatives(theta, scores=True)[1].shape == (n, whole.layout.n_params)
 
 
 def test_class_model_derivatives_from_given_log_probabilities_equal_recomputed():
