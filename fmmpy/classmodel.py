@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import logsumexp_rows
+from .linalg import ROW_BLOCK, logsumexp_rows
 
 __all__ = ["ClassModel"]
 
@@ -81,7 +81,7 @@ class ClassModel:
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
-        return float(np.sum(pw * self.logprob(deltas, compact=True)))
+        return _weighted_total(pw, self.logprob(deltas, compact=True))
 
     def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None],
                       lp: np.ndarray | None = None, unit: np.ndarray | None = None,
@@ -110,7 +110,7 @@ class ClassModel:
                 H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
                 if b != a:
                     H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
-        return (float(np.sum(pw * lp)) if value is None else value), g, H
+        return (_weighted_total(pw, lp) if value is None else value), g, H
 
     def fit(self, pw: np.ndarray, init: Sequence[np.ndarray | None] | None = None,
             max_iter: int = 100, tol: float = 1e-12) -> list[np.ndarray | None]:
@@ -140,7 +140,7 @@ class ClassModel:
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)
                 lp = self.logprob(trial, compact=True)
-                f_new = float(np.sum(pw * lp))       # q_value(pw, trial)
+                f_new = _weighted_total(pw, lp)      # q_value(pw, trial)
                 if f_new >= f - 1e-12 * (abs(f) + 1):
                     break
                 t *= 0.5
@@ -166,3 +166,14 @@ class ClassModel:
                 out.append(vec[pos:pos + z.shape[1]])
                 pos += z.shape[1]
         return out
+
+
+def _weighted_total(pw: np.ndarray, lp: np.ndarray) -> float:
+    """``sum(pw * lp)`` (``lp`` one row or ``n`` rows); a large sample block by block of
+    rows (the same sum, added per block, without an ``n x k`` temporary)."""
+    n = pw.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return float(np.sum(pw * lp))
+    one = lp.shape[0] == 1
+    return float(sum(np.sum(pw[i:i + ROW_BLOCK] * (lp if one else lp[i:i + ROW_BLOCK]))
+                     for i in range(0, n, ROW_BLOCK)))

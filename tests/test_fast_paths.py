@@ -133,7 +133,7 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
 
 
 def test_em_objective_by_row_blocks_equals_one_pass(monkeypatch):
-    from fmmpy import estimate
+    from fmmpy import classmodel, estimate
 
     rng = np.random.default_rng(10)
     pw = np.asfortranarray(rng.random((1000, 3)))
@@ -145,6 +145,14 @@ def test_em_objective_by_row_blocks_equals_one_pass(monkeypatch):
     assert em._q_value(pw, a) == one_pass
     monkeypatch.setattr(em, "ROW_BLOCK", 64)
     np.testing.assert_allclose(em._q_value(pw, a), one_pass, rtol=1e-13)
+    # the class part of the objective, log pi as one row or one per row
+    lp = np.log(rng.dirichlet(np.ones(3), size=1000))
+    for rows in (lp[:1], lp):
+        exact = float(np.sum(pw * rows))
+        assert classmodel._weighted_total(pw, rows) == exact
+        monkeypatch.setattr(classmodel, "ROW_BLOCK", 64)
+        np.testing.assert_allclose(classmodel._weighted_total(pw, rows), exact, rtol=1e-13)
+        monkeypatch.undo()
 
 
 def _whole_and_blocked(monkeypatch, command, seed):

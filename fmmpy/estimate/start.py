@@ -183,6 +183,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     for j in range(model.k):
         for ed, sl in model.equations[j]:
             theta[sl] = ed.family.start(ed.outcome, ed.X, ed.to_rows(pw[:, j]))
+    del pw                          # n x k; the fits below form their own
     if log is None and not lay.constrained:
         # Nothing to show: the two fits are the M-step for these probabilities.
         return model.m_step(theta, post)
