@@ -127,6 +127,16 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
                                        atol=1e-12 * np.abs(a.hess).max())
     # the OPG/sandwich scores still come from the one-pass computation
     assert blocked.derivatives(theta, scores=True)[1].shape == (500, whole.layout.n_params)
+    # the one-class fits behind the degenerate-solution checks, block by block
+    from fmmpy.estimate import model as model_module
+    from fmmpy.estimate.start import one_class_fit
+    ed = whole.design.classes[-1].equations[0]
+    by_blocks = one_class_fit(ed, whole.w)
+    monkeypatch.setattr(model_module, "ROW_CHUNK", 65536)
+    one_pass = one_class_fit(ed, whole.w)
+    monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
+    np.testing.assert_array_equal(by_blocks[0], one_pass[0])
+    np.testing.assert_allclose(by_blocks[1], one_pass[1], rtol=1e-12)
     # the start fits' complete-data derivatives, block by block
     for qa, qb in zip(whole.q_derivatives(theta, a.post), blocked.q_derivatives(theta, a.post)):
         np.testing.assert_allclose(qb, qa, rtol=1e-12, atol=1e-12 * np.max(np.abs(qa)))
@@ -291,3 +301,26 @@ def test_least_squares_by_row_blocks_equal_one_pass(monkeypatch, p):
     np.testing.assert_allclose(weighted_least_squares(X, y, w), beta, rtol=1e-12)
     np.testing.assert_allclose(weighted_residual_ss(X, y, beta, w), ss, rtol=1e-12)
     np.testing.assert_allclose(beta, _lstsq(X, y, np.maximum(w, 0.0)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("b", [-0.7, 0.0, -0.0, 2.5])
+def test_one_column_linear_predictor_equals_the_matrix_product(b):
+    # linear_predictors, class_means and the residual sum of squares multiply a
+    # one-column design directly instead of calling BLAS's matrix-vector product.
+    from fmmpy.families.base import linear_predictors, weighted_residual_ss
+    from fmmpy.families.gaussian import class_means
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(50, 1))
+    X[:5] = 0.0                               # zero products: the sign must match too
+    blocks = [Block("y"), Block("y", "const", "variance")]
+    eta = linear_predictors(blocks, {"main": X}, np.array([b, 0.3]), 50)
+    product = np.matmul(X, np.array([b]))
+    np.testing.assert_array_equal(eta[:, 0], product)
+    assert (np.signbit(eta[:, 0]) == np.signbit(product)).all()
+    mu = class_means(X, np.array([[b], [1.0]]), 50)
+    np.testing.assert_array_equal(mu[:, 0], product)
+    assert (np.signbit(mu[:, 0]) == np.signbit(product)).all()
+    y, w = rng.normal(size=50), rng.random(50)
+    resid = y - product
+    assert weighted_residual_ss(X, y, np.array([b]), w) == float(np.dot(w, resid * resid))

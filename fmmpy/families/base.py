@@ -412,7 +412,12 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
             pos += 1
         else:
             p = Xb.shape[1]
-            if p:
+            if p == 1:
+                # x_i b: the one product the matrix-vector product makes (+0.0 gives its
+                # zero sign), without BLAS's slow one-column gemv
+                np.multiply(Xb[:, 0], params[pos], out=eta[:, j])
+                eta[:, j] += 0.0
+            elif p:
                 np.matmul(Xb, params[pos:pos + p], out=eta[:, j])
             else:
                 eta[:, j] = 0.0
@@ -585,15 +590,18 @@ def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.n
     """
     n = X.shape[0]
     if n <= 2 * ROW_BLOCK:
-        resid = y - X @ beta
-        resid *= resid
-        return float(np.dot(w, resid))
-    total = 0.0
-    for i in range(0, n, ROW_BLOCK):
-        resid = y[i:i + ROW_BLOCK] - X[i:i + ROW_BLOCK] @ beta
-        resid *= resid
-        total += float(np.dot(w[i:i + ROW_BLOCK], resid))
-    return total
+        return _residual_ss(X, y, beta, w)
+    return sum(_residual_ss(X[i:i + ROW_BLOCK], y[i:i + ROW_BLOCK], beta, w[i:i + ROW_BLOCK])
+               for i in range(0, n, ROW_BLOCK))
+
+
+def _residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray) -> float:
+    # One column: x_i b directly (BLAS's one-column gemv is about 10 times slower; the
+    # same products, and the squares do not see a zero's sign).
+    resid = X[:, 0] * beta[0] if X.shape[1] == 1 else X @ beta
+    np.subtract(y, resid, out=resid)
+    resid *= resid
+    return float(np.dot(w, resid))
 
 
 def intercept_start(X: np.ndarray, value: float) -> np.ndarray:

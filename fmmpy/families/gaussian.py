@@ -173,6 +173,7 @@ def class_means(X: np.ndarray, B: np.ndarray, n: int, offset: np.ndarray | None 
     mu = np.empty((n, B.shape[0]), order="F")
     if X.shape[1] == 1:             # x_i b_j: the one product a matrix-vector product makes
         np.multiply(X, B[:, 0], out=mu)
+        mu += 0.0                   # the zero sign the matrix-vector product gives
         if offset is not None:
             mu += offset[:, None]
         return mu
