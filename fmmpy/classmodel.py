@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import logsumexp_rows
+from .linalg import ROW_BLOCK, logsumexp_rows
 
 __all__ = ["ClassModel"]
 
@@ -81,15 +81,20 @@ class ClassModel:
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
-        return float(np.sum(pw * self.logprob(deltas, compact=True)))
+        return _weighted_total(pw, self.logprob(deltas, compact=True))
 
-    def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]
-                      ) -> tuple[float, np.ndarray, np.ndarray]:
+    def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None],
+                      lp: np.ndarray | None = None, unit: np.ndarray | None = None,
+                      value: float | None = None) -> tuple[float, np.ndarray, np.ndarray]:
         """Value, gradient and Hessian of :meth:`q_value` in the stacked non-base
-        coefficients (in class order)."""
-        lp = self.logprob(deltas, compact=True)
+        coefficients (in class order).  ``lp`` (the compact :meth:`logprob` at
+        ``deltas``), ``unit`` (``pw.sum(axis=1)``) and ``value`` may be passed when the
+        caller has them."""
+        if lp is None:
+            lp = self.logprob(deltas, compact=True)
         pi = np.exp(lp)
-        unit = pw.sum(axis=1)
+        if unit is None:
+            unit = pw.sum(axis=1)
         active = [j for j in range(self.k) if self.Z[j] is not None]
         sizes = [self.Z[j].shape[1] for j in active]
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
@@ -105,7 +110,7 @@ class ClassModel:
                 H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
                 if b != a:
                     H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
-        return float(np.sum(pw * lp)), g, H
+        return (_weighted_total(pw, lp) if value is None else value), g, H
 
     def fit(self, pw: np.ndarray, init: Sequence[np.ndarray | None] | None = None,
             max_iter: int = 100, tol: float = 1e-12) -> list[np.ndarray | None]:
@@ -122,7 +127,10 @@ class ClassModel:
         deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]
         if init is not None:
             deltas = [None if d is None else np.array(d, dtype=float) for d in init]
-        f, g, H = self.q_derivatives(pw, deltas)
+        # Per fit: the row totals of pw; per accepted step: log pi at the new point
+        # (from the line search) -- the same numbers, computed once.
+        unit = pw.sum(axis=1)
+        f, g, H = self.q_derivatives(pw, deltas, unit=unit)
         for _ in range(max_iter):
             try:
                 step = np.linalg.solve(-H, g)
@@ -131,7 +139,8 @@ class ClassModel:
             t = 1.0
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)
-                f_new = self.q_value(pw, trial)
+                lp = self.logprob(trial, compact=True)
+                f_new = _weighted_total(pw, lp)      # q_value(pw, trial)
                 if f_new >= f - 1e-12 * (abs(f) + 1):
                     break
                 t *= 0.5
@@ -139,7 +148,7 @@ class ClassModel:
                 break
             done = abs(f_new - f) <= tol * (abs(f) + 1)
             deltas = trial
-            f, g, H = self.q_derivatives(pw, deltas)
+            f, g, H = self.q_derivatives(pw, deltas, lp=lp, unit=unit, value=f_new)
             if done and np.max(np.abs(t * step)) < 1e-9:
                 break
         return deltas
@@ -157,3 +166,14 @@ class ClassModel:
                 out.append(vec[pos:pos + z.shape[1]])
                 pos += z.shape[1]
         return out
+
+
+def _weighted_total(pw: np.ndarray, lp: np.ndarray) -> float:
+    """``sum(pw * lp)`` (``lp`` one row or ``n`` rows); a large sample block by block of
+    rows (the same sum, added per block, without an ``n x k`` temporary)."""
+    n = pw.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return float(np.sum(pw * lp))
+    one = lp.shape[0] == 1
+    return float(sum(np.sum(pw[i:i + ROW_BLOCK] * (lp if one else lp[i:i + ROW_BLOCK]))
+                     for i in range(0, n, ROW_BLOCK)))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows"]
+__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows",
+           "weighted_least_squares", "weighted_residual_ss"]
 
 # Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
 ROW_BLOCK = 65536
@@ -87,10 +88,19 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
 def _lse(a: np.ndarray) -> np.ndarray:
     # In place on one temporary; column-major ``a`` (one contiguous column per class,
     # as the estimators build it) makes the row reductions cheap.
-    m = np.max(a, axis=1, keepdims=True)
+    m = a.max(axis=1, keepdims=True)
     finite = np.isfinite(m)
-    if not finite.all():
-        m[~finite] = 0.0
+    if finite.all():
+        # No floating-point exceptions to silence: every row has a finite maximum, so
+        # a - m <= 0 (or -inf) and each row sum is at least 1.  (Method calls and no
+        # errstate: this runs a few hundred times per fit on small data.)
+        e = a - m
+        np.exp(e, out=e)
+        s = e.sum(axis=1, keepdims=True)
+        np.log(s, out=s)
+        s += m
+        return s
+    m[~finite] = 0.0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e = a - m
         np.exp(e, out=e)
@@ -132,3 +142,81 @@ def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, 
             np.subtract(a[rows], block, out=p)
             np.exp(p, out=p)
     return post, lse
+
+
+def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares coefficients (minimum-norm when ``X`` is rank deficient).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(4.0), np.ones(4)])
+    >>> np.round(weighted_least_squares(X, 2 * np.arange(4.0) + 1, np.ones(4)), 6)
+    array([2., 1.])
+    """
+    if X.shape[1] == 0:
+        return np.zeros(0)
+    # Sufficient statistics X'WX and X'Wy: one pass over the rows, then a Cholesky solve
+    # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
+    # goes to the SVD least-squares solution instead.
+    A, b = _weighted_cross_products(X, y, w)
+    d = np.sqrt(A.diagonal())
+    if X.shape[1] == 1:
+        if d[0] > 0:
+            return b / A[0]
+    elif np.all(d > 0):
+        As = A / (d[:, None] * d)
+        try:
+            L = np.linalg.cholesky(As)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is not None and np.min(L.diagonal()) ** 2 > 1e-10:
+            return np.linalg.solve(As, b / d) / d
+    sw = np.sqrt(np.maximum(w, 0.0))
+    coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
+    return coef
+
+
+def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """``X'WX`` and ``X'Wy`` with negative weights counted as 0; a large sample block by
+    block of rows (the same sums, added per block, with temporaries in cache)."""
+    n = X.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        Xw = X * np.maximum(w, 0.0)[:, None]
+        return Xw.T @ X, Xw.T @ y
+    A = np.zeros((X.shape[1], X.shape[1]))
+    b = np.zeros(X.shape[1])
+    for i in range(0, n, ROW_BLOCK):
+        Xb = X[i:i + ROW_BLOCK]
+        Xw = Xb * np.maximum(w[i:i + ROW_BLOCK], 0.0)[:, None]
+        A += Xw.T @ Xb
+        b += Xw.T @ y[i:i + ROW_BLOCK]
+    return A, b
+
+
+def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray
+                         ) -> float:
+    """``sum w (y - X beta)^2``; a large sample block by block of rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_residual_ss(np.ones((2, 1)), np.array([1.0, 3.0]), np.array([2.0]),
+    ...                      np.array([1.0, 2.0]))
+    3.0
+    """
+    n = X.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return _residual_ss(X, y, beta, w)
+    return sum(_residual_ss(X[i:i + ROW_BLOCK], y[i:i + ROW_BLOCK], beta, w[i:i + ROW_BLOCK])
+               for i in range(0, n, ROW_BLOCK))
+
+
+def _residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray) -> float:
+    # One column: x_i b directly (BLAS's one-column gemv is about 10 times slower; the
+    # same products, and the squares do not see a zero's sign).
+    resid = X[:, 0] * beta[0] if X.shape[1] == 1 else X @ beta
+    np.subtract(y, resid, out=resid)
+    resid *= resid
+    return float(np.dot(w, resid))

@@ -101,18 +101,79 @@ def test_oim_fit_skips_scores_and_sandwich_fit_still_has_them():
 
 @pytest.mark.parametrize("command", [
     "fmm 2: regress y x1 x2",
+    "fmm 3: regress y x1",
     "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
     "fmm 2: glm y x1, family(lognormal)",
+    "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
 ])
 def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
     # Large samples are evaluated in blocks of rows (model.ROW_CHUNK); shrink the block
     # so that a small sample takes that path, and compare with the one-pass values.
+    whole, blocked, theta = _whole_and_blocked(monkeypatch, command, 3)
+    assert blocked._blocks and not whole._blocks
+    np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
+    np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+    # The Newton-Raphson derivatives block by block: the log likelihood and posteriors
+    # are the same numbers, gradient and Hessian the same sums added in another order.
+    assert blocked._all_blocked and not whole._all_blocked
+    for order in (1, 2):
+        a, _ = whole.derivatives(theta, order=order)
+        b, _ = blocked.derivatives(theta, order=order)
+        assert a.ll == b.ll
+        np.testing.assert_array_equal(a.post, b.post)
+        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-12, atol=1e-12 * np.abs(a.grad).max())
+        if order == 2:
+            np.testing.assert_allclose(b.hess, a.hess, rtol=1e-12,
+                                       atol=1e-12 * np.abs(a.hess).max())
+    # the OPG/sandwich scores still come from the one-pass computation
+    assert blocked.derivatives(theta, scores=True)[1].shape == (500, whole.layout.n_params)
+    # the one-class fits behind the degenerate-solution checks, block by block
+    from fmmpy.estimate import model as model_module
+    from fmmpy.estimate.start import one_class_fit
+    ed = whole.design.classes[-1].equations[0]
+    by_blocks = one_class_fit(ed, whole.w)
+    monkeypatch.setattr(model_module, "ROW_CHUNK", 65536)
+    one_pass = one_class_fit(ed, whole.w)
+    monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
+    np.testing.assert_array_equal(by_blocks[0], one_pass[0])
+    np.testing.assert_allclose(by_blocks[1], one_pass[1], rtol=1e-12)
+    # the start fits' complete-data derivatives, block by block
+    for qa, qb in zip(whole.q_derivatives(theta, a.post), blocked.q_derivatives(theta, a.post)):
+        np.testing.assert_allclose(qb, qa, rtol=1e-12, atol=1e-12 * np.max(np.abs(qa)))
+
+
+def test_em_objective_by_row_blocks_equals_one_pass(monkeypatch):
+    from fmmpy import classmodel, estimate
+
+    rng = np.random.default_rng(10)
+    pw = np.asfortranarray(rng.random((1000, 3)))
+    pw[:10, 1] = 0.0
+    a = np.asfortranarray(rng.normal(size=(1000, 3)) * 10)
+    a[:10, 1] = -np.inf                       # a row the class cannot produce
+    one_pass = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+    em = estimate.em
+    assert em._q_value(pw, a) == one_pass
+    monkeypatch.setattr(em, "ROW_BLOCK", 64)
+    np.testing.assert_allclose(em._q_value(pw, a), one_pass, rtol=1e-13)
+    # the class part of the objective, log pi as one row or one per row
+    lp = np.log(rng.dirichlet(np.ones(3), size=1000))
+    for rows in (lp[:1], lp):
+        exact = float(np.sum(pw * rows))
+        assert classmodel._weighted_total(pw, rows) == exact
+        monkeypatch.setattr(classmodel, "ROW_BLOCK", 64)
+        np.testing.assert_allclose(classmodel._weighted_total(pw, rows), exact, rtol=1e-13)
+        monkeypatch.undo()
+
+
+def _whole_and_blocked(monkeypatch, command, seed):
+    """The model of ``command`` on 500 simulated rows evaluated in one pass and in
+    blocks of 64 rows, and random parameters."""
     from fmmpy.design import build_design
     from fmmpy.estimate import model as model_module
     from fmmpy.estimate.layout import build_layout
     from fmmpy.parse import parse_command
 
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     n = 500
     df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
                        "t": rng.uniform(0.5, 2.0, size=n)})
@@ -122,11 +183,9 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
     whole = model_module.MixtureModel(d, build_layout(d))
     monkeypatch.setattr(model_module, "ROW_CHUNK", 64)
     blocked = model_module.MixtureModel(d, build_layout(d))
-    assert blocked._blocks and not whole._blocks
     theta = whole.layout.to_theta(whole.layout.to_phi(
         rng.normal(scale=0.3, size=whole.layout.n_params)))
-    np.testing.assert_array_equal(blocked.log_density(theta), whole.log_density(theta))
-    np.testing.assert_array_equal(blocked.joint(theta), whole.joint(theta))
+    return whole, blocked, theta
 
 
 def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
@@ -142,3 +201,127 @@ def test_row_blocks_of_log_sum_exp_and_posteriors_equal_one_pass(monkeypatch):
     np.testing.assert_array_equal(bl, lse2)
     np.testing.assert_array_equal(bp, post)
     np.testing.assert_array_equal(posterior_rows(a)[0], post)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "lognormal"])
+@pytest.mark.parametrize("p", [1, 3])
+@pytest.mark.parametrize("n", [300, 2000])   # Gaussian exponentiates a constant once > 1024
+def test_classes_together_equal_class_by_class(family, p, n):
+    # The batched log densities and M-step of the normal and lognormal families give
+    # the numbers of Family's defaults, which call loglik / weighted_fit per class.
+    from fmmpy.families.base import Family, Outcome
+    from fmmpy.families.gaussian import Gaussian
+    from fmmpy.families.lognormal import Lognormal
+
+    fam = Gaussian() if family == "gaussian" else Lognormal()
+    assert fam.batches_classes
+    rng = np.random.default_rng(5)
+    X = {"main": np.column_stack([rng.normal(size=(n, p - 1)), np.ones(n)])}
+    outcome = Outcome(np.exp(rng.normal(size=n)))
+    blocks = fam.blocks(("y",))
+    W = np.asfortranarray(rng.dirichlet(np.ones(4), size=n) * rng.random((n, 1)))
+    W[:, 2] = 0.0                             # a class without weight keeps its start
+    init = rng.normal(size=(4, p + 1))
+    for offset in (None, rng.normal(size=n)):
+        np.testing.assert_array_equal(
+            fam.loglik_classes(outcome, blocks, X, init, offset),
+            Family.loglik_classes(fam, outcome, blocks, X, init, offset))
+        fitted = fam.weighted_fit_classes(outcome, X, W, init, offset)
+        np.testing.assert_array_equal(
+            fitted, Family.weighted_fit_classes(fam, outcome, X, W, init, offset))
+        np.testing.assert_array_equal(fitted[2], init[2])
+
+
+@pytest.mark.parametrize("command", [
+    "fmm 3: regress y",
+    "fmm 2: regress y x1 x2",
+    "fmm 3: glm y x1, family(lognormal)",
+    "fmm 2, lcprob(x1): glm y x2, family(gaussian) offset(x1)",
+])
+def test_mixture_with_classes_together_equals_class_by_class(command):
+    # MixtureModel evaluates an equation the classes share for all classes at once;
+    # without that (no shared equations) the joint and the M-step are the same.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.linalg import posterior_rows
+    from fmmpy.parse import parse_command
+
+    rng = np.random.default_rng(6)
+    n = 400
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    df["y"] = np.exp(0.3 * df.x1 + rng.normal(size=n))
+    d = build_design(parse_command(command), df)
+    together = MixtureModel(d, build_layout(d))
+    apart = MixtureModel(d, build_layout(d))
+    assert together._shared
+    apart._shared, apart._one_shared = {}, None
+    theta = together.layout.to_theta(together.layout.to_phi(
+        rng.normal(scale=0.3, size=together.layout.n_params)))
+    a = together.joint(theta)
+    np.testing.assert_array_equal(a, apart.joint(theta))
+    post = posterior_rows(a, overwrite=True)[0]
+    pw = together.w[:, None] * post
+    assert pw.flags.f_contiguous
+    np.testing.assert_array_equal(together.m_step(theta, post, pw),
+                                  apart.m_step(theta, post, pw))
+
+
+def test_class_model_derivatives_from_given_log_probabilities_equal_recomputed():
+    # ClassModel.fit passes log pi from its line search and the row totals of pw to
+    # q_derivatives instead of recomputing them.
+    rng = np.random.default_rng(8)
+    n = 300
+    Z = np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])
+    cm = ClassModel(3, 0, (None, Z, Z), n)
+    pw = rng.dirichlet(np.ones(3), size=n) * rng.random((n, 1))
+    deltas = [None, rng.normal(size=3), rng.normal(size=3)]
+    f, g, H = cm.q_derivatives(pw, deltas)
+    lp = cm.logprob(deltas, compact=True)
+    f2, g2, H2 = cm.q_derivatives(pw, deltas, lp=lp, unit=pw.sum(axis=1),
+                                  value=float(np.sum(pw * lp)))
+    assert f == f2 == cm.q_value(pw, deltas)
+    np.testing.assert_array_equal(g, g2)
+    np.testing.assert_array_equal(H, H2)
+
+
+@pytest.mark.parametrize("p", [1, 3])
+def test_least_squares_by_row_blocks_equal_one_pass(monkeypatch, p):
+    # Above 2 x ROW_BLOCK rows X'WX, X'Wy and the residual sum of squares are summed
+    # block by block; shrink the block and compare with the one-pass sums.
+    from fmmpy import linalg
+    from fmmpy.families.base import weighted_residual_ss
+
+    rng = np.random.default_rng(9)
+    n = 1000
+    X = np.column_stack([rng.normal(size=(n, p - 1)), np.ones(n)])
+    y, w = rng.normal(size=n), rng.random(n) - 0.1        # a few negative weights
+    beta = weighted_least_squares(X, y, w)
+    ss = weighted_residual_ss(X, y, beta, w)
+    monkeypatch.setattr(linalg, "ROW_BLOCK", 64)
+    np.testing.assert_allclose(weighted_least_squares(X, y, w), beta, rtol=1e-12)
+    np.testing.assert_allclose(weighted_residual_ss(X, y, beta, w), ss, rtol=1e-12)
+    np.testing.assert_allclose(beta, _lstsq(X, y, np.maximum(w, 0.0)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("b", [-0.7, 0.0, -0.0, 2.5])
+def test_one_column_linear_predictor_equals_the_matrix_product(b):
+    # linear_predictors, class_means and the residual sum of squares multiply a
+    # one-column design directly instead of calling BLAS's matrix-vector product.
+    from fmmpy.families.base import linear_predictors, weighted_residual_ss
+    from fmmpy.families.gaussian import class_means
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(50, 1))
+    X[:5] = 0.0                               # zero products: the sign must match too
+    blocks = [Block("y"), Block("y", "const", "variance")]
+    eta = linear_predictors(blocks, {"main": X}, np.array([b, 0.3]), 50)
+    product = np.matmul(X, np.array([b]))
+    np.testing.assert_array_equal(eta[:, 0], product)
+    assert (np.signbit(eta[:, 0]) == np.signbit(product)).all()
+    mu = class_means(X, np.array([[b], [1.0]]), 50)
+    np.testing.assert_array_equal(mu[:, 0], product)
+    assert (np.signbit(mu[:, 0]) == np.signbit(product)).all()
+    y, w = rng.normal(size=50), rng.random(50)
+    resid = y - product
+    assert weighted_residual_ss(X, y, np.array([b]), w) == float(np.dot(w, resid * resid))

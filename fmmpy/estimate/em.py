@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..linalg import posterior_rows
+from ..linalg import ROW_BLOCK, posterior_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -53,6 +53,18 @@ def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
     post, lse = posterior_rows(a, overwrite=True)
     ll = float(np.dot(model.w, lse[:, 0]))
     return post, (ll if np.isfinite(ll) else -np.inf)
+
+
+def _q_value(pw: np.ndarray, a: np.ndarray) -> float:
+    """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
+    ``-inf`` where a class cannot produce a row).  A large sample block by block (the
+    same sum, added per block; no ``n x k`` temporaries)."""
+    n = a.shape[0]
+    if n <= 2 * ROW_BLOCK:
+        return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+    return float(sum(np.sum(np.where(pw[i:i + ROW_BLOCK] > 0,
+                                     pw[i:i + ROW_BLOCK] * a[i:i + ROW_BLOCK], 0.0))
+                     for i in range(0, n, ROW_BLOCK)))
 
 
 def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
@@ -83,7 +95,7 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
         with np.errstate(all="ignore"):
             a = model.joint(new)
             if record_q:
-                q_hist.append(float(np.sum(np.where(pw > 0, pw * a, 0.0))))
+                q_hist.append(_q_value(pw, a))
         ll_hist.append(ll)
         if log is not None:
             log.iteration(it, q_hist[-1], "(EM) log likelihood")

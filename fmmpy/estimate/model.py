@@ -66,6 +66,23 @@ def _cov_weight(p: np.ndarray, j: int, m: int) -> np.ndarray:
     return np.negative(c, out=c)
 
 
+def _add_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
+                          post: np.ndarray, w: np.ndarray) -> None:
+    """Add the posterior covariance of the per-class scores ``V`` (each class's columns
+    and their positions in ``theta``), weighted by ``w``, to ``H``."""
+    k = len(V)
+    for j in range(k):
+        Vj, ij = V[j]
+        for m in range(j, k):
+            Vm, im = V[m]
+            c = _cov_weight(post, j, m)
+            c *= w
+            blk = Vj.T @ (Vm * c[:, None])
+            H[np.ix_(ij, im)] += blk
+            if m != j:
+                H[np.ix_(im, ij)] += blk.T
+
+
 def _score_matrix(ed: EquationDesign, d1: np.ndarray) -> np.ndarray:
     """Per-row scores ``(n, p_e)`` of an equation from its linear-predictor derivatives."""
     return score_matrix(ed.blocks, ed.X, d1)
@@ -109,6 +126,35 @@ class MixtureModel:
                              None if ed.offset is None else ed.offset[sl])
                             for sl in (slice(i, min(i + ROW_CHUNK, self.n))
                                        for i in range(0, self.n, ROW_CHUNK))]
+        self._all_blocked = bool(self._blocks) and all(
+            id(ed) in self._blocks for eqs in self.equations for ed, _ in eqs)
+        # An equation several classes share (one EquationDesign, the rows are the units)
+        # whose family evaluates and fits the classes together: its log densities and
+        # M-step are computed for all those classes at once (the same numbers).
+        self._shared: dict[int, tuple[dict[int, int], np.ndarray, slice | list[int]]] = {}
+        found: dict[int, list[tuple[int, slice]]] = {}
+        for j, eqs in enumerate(self.equations):
+            for ed, sl in eqs:
+                if ed.family.batches_classes and ed.unit is None:
+                    found.setdefault(id(ed), []).append((j, sl))
+        for key, members in found.items():
+            classes = [j for j, _ in members]
+            if len(members) < 2 or len(set(classes)) != len(classes):
+                continue
+            cols: slice | list[int] = (slice(classes[0], classes[-1] + 1)
+                                       if classes == list(range(classes[0], classes[-1] + 1))
+                                       else classes)
+            idx = np.array([np.arange(sl.start, sl.stop) for _, sl in members])
+            self._shared[key] = ({j: c for c, j in enumerate(classes)}, idx, cols)
+        # The common mixture of one model: every class has one equation, the same one.
+        self._one_shared = next(
+            (ed for ed, _ in self.equations[0] if id(ed) in self._shared
+             and self._shared[id(ed)][2] == slice(0, self.k)), None) if all(
+            len(eqs) == 1 for eqs in self.equations) else None
+        # The equations of each M-step group (looked up once, not at every iteration).
+        self._plan_equations = [
+            (group, [(self.equations[j][e], j) for j, e in group.members])
+            for group in self._plan] if self._plan is not None else []
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -130,9 +176,29 @@ class MixtureModel:
 
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
+        ed = self._one_shared
+        if ed is not None:      # (adding these columns to zeros would not change them)
+            params = theta[self._shared[id(ed)][1]]
+            blocks = self._blocks.get(id(ed))
+            if blocks is None:
+                return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X, params,
+                                                ed.offset)
+            out = np.empty((self.n, self.k), order="F")
+            for rows, outcome, X, offset in blocks:
+                out[rows] = ed.family.loglik_classes(outcome, ed.blocks, X, params, offset)
+            return out
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
+        together: dict[int, np.ndarray] = {}
         for j in range(self.k):
             for e, (ed, sl) in enumerate(self.equations[j]):
+                shared = self._shared.get(id(ed))
+                if shared is not None and id(ed) not in self._blocks:   # all classes at once
+                    ll = together.get(id(ed))
+                    if ll is None:
+                        ll = together[id(ed)] = ed.family.loglik_classes(
+                            ed.outcome, ed.blocks, ed.X, theta[shared[1]], ed.offset)
+                    out[:, j] += ll[:, shared[0][j]]
+                    continue
                 blocks = self._blocks.get(id(ed))
                 if blocks is not None:
                     params = theta[sl]
@@ -174,6 +240,8 @@ class MixtureModel:
         With ``scores=True`` also returns the per-unit score matrix ``(n, p)``
         (unweighted) used by the OPG and sandwich variance estimators.
         """
+        if not scores and self._all_blocked:
+            return self._derivatives_by_blocks(theta, order), None
         lay = self.layout
         deltas = lay.deltas(theta)
         lp = self.classmodel.logprob(deltas, compact=True)    # (1, k) when constant
@@ -246,33 +314,105 @@ class MixtureModel:
             if Vj is not None:     # V is only needed for the Hessian
                 V.append((Vj, np.concatenate(idx) if idx else np.zeros(0, int)))
         if H is not None:
-            # Class-model curvature of log pi (the same for every class).
-            for j in range(self.k):
-                cj = lay.class_block(j)
-                if cj is None:
-                    continue
-                for m in range(self.k):
-                    cm = lay.class_block(m)
-                    if cm is None:
-                        continue
-                    if self._zwz is not None:     # constant-only class model: Z'WZ * c
-                        H[cj.slice, cm.slice] -= self._zwz * _cov_weight(pi, j, m)[0]
-                        continue
-                    c = self.w * _cov_weight(pi, j, m)
-                    H[cj.slice, cm.slice] -= self.classmodel.Z[j].T @ (
-                        self.classmodel.Z[m] * c[:, None])
+            self._add_class_curvature(H, pi)
             # Posterior covariance of the per-class scores.
-            for j in range(self.k):
-                Vj, ij = V[j]
-                for m in range(j, self.k):
-                    Vm, im = V[m]
-                    c = _cov_weight(post, j, m)
-                    c *= self.w
-                    blk = Vj.T @ (Vm * c[:, None])
-                    H[np.ix_(ij, im)] += blk
-                    if m != j:
-                        H[np.ix_(im, ij)] += blk.T
+            _add_score_covariance(H, V, post, self.w)
         return Derivatives(ll, g, H, post), U
+
+    def _add_class_curvature(self, H: np.ndarray, pi: np.ndarray) -> None:
+        """Class-model curvature of ``log pi`` (the same for every class)."""
+        lay = self.layout
+        for j in range(self.k):
+            cj = lay.class_block(j)
+            if cj is None:
+                continue
+            for m in range(self.k):
+                cm = lay.class_block(m)
+                if cm is None:
+                    continue
+                if self._zwz is not None:     # constant-only class model: Z'WZ * c
+                    H[cj.slice, cm.slice] -= self._zwz * _cov_weight(pi, j, m)[0]
+                    continue
+                c = self.w * _cov_weight(pi, j, m)
+                H[cj.slice, cm.slice] -= self.classmodel.Z[j].T @ (
+                    self.classmodel.Z[m] * c[:, None])
+
+    def _derivatives_by_blocks(self, theta: np.ndarray, order: int) -> Derivatives:
+        """:meth:`derivatives` of a large sample, one block of rows at a time: each
+        block's family derivatives, posteriors and score columns are used and freed
+        before the next, so the memory is the posteriors' ``n x k`` plus one block (and
+        the block's temporaries stay in cache).  The log likelihood and the posteriors
+        are the same numbers as in one pass; the gradient and Hessian are the same sums
+        over rows, added block by block."""
+        lay = self.layout
+        lp = self.classmodel.logprob(lay.deltas(theta), compact=True)
+        pi = np.exp(lp)
+        post = np.empty((self.n, self.k), order="F")
+        lse = np.empty(self.n)
+        p = lay.n_params
+        g = np.zeros(p)
+        H = np.zeros((p, p)) if order >= 2 else None
+        zs = self.classmodel.Z
+        cbs = [lay.class_block(j) for j in range(self.k)]
+        index = [np.concatenate(([np.arange(cb.start, cb.stop)] if cb is not None else [])
+                                + [np.arange(sl.start, sl.stop) for _, sl in eqs]).astype(int)
+                 for cb, eqs in zip(cbs, self.equations)]
+        first = next(iter(self._blocks.values()))
+        with np.errstate(all="ignore"):
+            for b, (rows, _, _, _) in enumerate(first):
+                m_rows = rows.stop - rows.start
+                lf = np.zeros((m_rows, self.k), order="F")
+                parts = []
+                for j, eqs in enumerate(self.equations):
+                    row = []
+                    for ed, sl in eqs:
+                        _, outcome, X, offset = self._blocks[id(ed)][b]
+                        ll_e, d1, d2 = ed.family.derivatives(
+                            outcome, linear_predictors(ed.blocks, X, theta[sl], m_rows, offset),
+                            order=max(order, 1))
+                        lf[:, j] += ll_e
+                        row.append((X, d1, d2))
+                    parts.append(row)
+                lf += lp if lp.shape[0] == 1 else lp[rows]
+                pb, lse_b = posterior_rows(lf, overwrite=True)
+                post[rows] = pb
+                lse[rows] = lse_b[:, 0]
+                wb = self.w[rows]
+                V: list[tuple[np.ndarray, np.ndarray]] = []
+                for j, eqs in enumerate(self.equations):
+                    wp = wb * pb[:, j]
+                    Vj = None
+                    col = 0
+                    if H is not None:
+                        Vj = np.empty((m_rows, index[j].shape[0]), order="F")
+                        if cbs[j] is not None:
+                            col = zs[j].shape[1]
+                            Vj[:, :col] = zs[j][rows]
+                    row, parts[j] = parts[j], []
+                    for (ed, sl), (X, d1, d2) in zip(eqs, row):
+                        ge, He = grad_hess_from_eta(ed.blocks, X, wp, d1,
+                                                    d2 if H is not None else None)
+                        g[sl] += ge
+                        if H is not None:
+                            H[sl, sl] += He
+                            q = sl.stop - sl.start
+                            score_matrix(ed.blocks, X, d1, out=Vj[:, col:col + q])
+                            col += q
+                    del row
+                    if Vj is not None:
+                        V.append((Vj, index[j]))
+                if H is not None:
+                    _add_score_covariance(H, V, pb, wb)
+                del V, parts, lf
+        ll = float(np.dot(self.w, lse))
+        if not np.isfinite(ll):
+            return Derivatives(-np.inf, None, None, post)
+        for j, cb in enumerate(cbs):
+            if cb is not None:
+                g[cb.slice] = zs[j].T @ (self.w * (post[:, j] - pi[:, j]))
+        if H is not None:
+            self._add_class_curvature(H, pi)
+        return Derivatives(ll, g, H, post)
 
     # -- complete-data (EM) objective ---------------------------------------------------------
     def q_derivatives(self, theta: np.ndarray, post: np.ndarray, order: int = 2,
@@ -297,17 +437,29 @@ class MixtureModel:
                 H[np.ix_(idx, idx)] = Hc
         q_out = 0.0
         for j in range(self.k if part != 0 else 0):
-            for e, (ed, sl) in enumerate(self.equations[j]):
-                ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
-                                                     order=max(order, 1))
+            for ed, sl in self.equations[j]:
                 pw_rows = ed.to_rows(pw[:, j])
-                with np.errstate(all="ignore"):
-                    q_out += float(np.dot(pw_rows, np.where(pw_rows > 0, ll_e, 0.0)))
-                ge, He = grad_hess_from_eta(ed.blocks, ed.X, pw_rows, d1,
-                                            d2 if order >= 2 else None)
-                g[sl] = ge
-                if H is not None:
-                    H[sl, sl] = He
+                # A large sample block by block (the same sums, added per block).
+                pieces = self._blocks.get(id(ed)) or [(slice(None), ed.outcome, ed.X,
+                                                       ed.offset)]
+                for b, (rows, outcome, X, offset) in enumerate(pieces):
+                    ll_e, d1, d2 = ed.family.derivatives(
+                        outcome, linear_predictors(ed.blocks, X, theta[sl], outcome.n, offset),
+                        order=max(order, 1))
+                    pwb = pw_rows[rows]
+                    with np.errstate(all="ignore"):
+                        q_out += float(np.dot(pwb, np.where(pwb > 0, ll_e, 0.0)))
+                    ge, He = grad_hess_from_eta(ed.blocks, X, pwb, d1,
+                                                d2 if order >= 2 else None)
+                    del ll_e, d1, d2
+                    if b == 0:
+                        g[sl] = ge
+                        if H is not None:
+                            H[sl, sl] = He
+                    else:
+                        g[sl] += ge
+                        if H is not None:
+                            H[sl, sl] += He
         return q_class, q_out, g, H
 
     def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
@@ -343,10 +495,25 @@ class MixtureModel:
                 b = lay.class_block(j)
                 if b is not None:
                     new[b.slice] = d
-        for group in self._plan:
-            eqs = [(self.equations[j][e], j) for j, e in group.members]
+        done: set[int] = set()
+        # A row-major pw (probabilities given to a start) is fitted class by class, as
+        # before: BLAS sums a strided column in another order than a contiguous one.
+        together = pw.flags.f_contiguous
+        for group, eqs in self._plan_equations:
             if not group.tied:
                 (ed, sl), j = eqs[0]
+                shared = self._shared.get(id(ed))
+                # the classes sharing the equation together (not on a large sample,
+                # where the n x k temporaries would raise the peak memory)
+                if shared is not None and together and id(ed) not in self._blocks:
+                    if id(ed) not in done:
+                        done.add(id(ed))
+                        idx = shared[1]
+                        new[idx] = ed.family.weighted_fit_classes(
+                            ed.outcome, ed.X, pw[:, shared[2]] if isinstance(shared[2], slice)
+                            else np.asfortranarray(pw[:, shared[2]]),
+                            theta[idx], ed.offset)
+                    continue
                 new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
                                                  theta[sl], ed.offset)
                 continue

@@ -286,6 +286,7 @@ def initial_values(model: MixtureModel, settings: FMMSettings, log: IterationLog
             point = start_point(model, sv, make_rng(sv))
             theta = point.theta if point.theta is not None else fit_from_posteriors(
                 model, point.post, log)
+            del point                  # the start's n x k probabilities, not needed by EM
         theta = lay.to_theta(lay.to_phi(theta))
         if not use_em:
             return theta, None, None

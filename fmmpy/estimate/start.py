@@ -68,6 +68,7 @@ from ..families.base import grad_hess_from_eta, linear_predictors
 from ..parse.spec import StartValues, VarRef
 from .log import IterationLog
 from .ml import newton_raphson
+from . import model as _model
 from .model import MixtureModel
 
 __all__ = ["factor_groups", "start_values", "start_point", "fit_from_posteriors",
@@ -177,12 +178,15 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
             if b is not None:
                 theta[b.stop - 1] = np.log(counts[j] / counts[model.design.base])
         if log is not None or lay.constrained:
+            del pw                  # n x k: not held while the class model is fitted
             theta = _logged_fit(model, theta, post, class_idx, 0, log, "Fitting class model:",
                                 "(class) log likelihood", settings_iterate)
+            pw = model.w[:, None] * post
     out_idx = np.setdiff1d(np.arange(lay.n_params), class_idx)
     for j in range(model.k):
         for ed, sl in model.equations[j]:
             theta[sl] = ed.family.start(ed.outcome, ed.X, ed.to_rows(pw[:, j]))
+    del pw                          # n x k; the fits below form their own
     if log is None and not lay.constrained:
         # Nothing to show: the two fits are the M-step for these probabilities.
         return model.m_step(theta, post)
@@ -370,9 +374,19 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
     w = ed.to_rows(w)              # unit (group) weights on the equation's rows
     init = ed.family.start(ed.outcome, ed.X, w)
     params = ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset)
-    eta = linear_predictors(ed.blocks, ed.X, params, ed.outcome.n, ed.offset)
-    _, d1, d2 = ed.family.derivatives(ed.outcome, eta, order=2)
-    _, H = grad_hess_from_eta(ed.blocks, ed.X, w, d1, d2)
+    n, chunk = ed.outcome.n, _model.ROW_CHUNK
+    # The Hessian; a large sample block by block of rows (the same sum, added per
+    # block, without the derivatives of all rows at once).
+    pieces = ([(slice(None), ed.outcome, ed.X, ed.offset)] if n <= 2 * chunk else
+              [(sl, ed.outcome.subset(sl), {k: v[sl] for k, v in ed.X.items()},
+                None if ed.offset is None else ed.offset[sl])
+               for sl in (slice(i, min(i + chunk, n)) for i in range(0, n, chunk))])
+    H = 0.0
+    for rows, outcome, X, offset in pieces:
+        eta = linear_predictors(ed.blocks, X, params, outcome.n, offset)
+        _, d1, d2 = ed.family.derivatives(outcome, eta, order=2)
+        H = H + grad_hess_from_eta(ed.blocks, X, w[rows], d1, d2)[1]
+        del eta, d1, d2
     cov = np.linalg.pinv(-0.5 * (H + H.T))
     spread = np.sqrt(np.clip(np.diag(cov), 0.0, None) * float(w.sum()))
     return params, spread

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import ascent_direction
+from ..linalg import ascent_direction, weighted_least_squares, weighted_residual_ss
 from ..parse.terms import RHS
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "score_matrix",
     "newton_weighted_fit",
     "weighted_least_squares",
+    "weighted_residual_ss",
     "intercept_start",
     "weighted_mean",
     "outcome_term",
@@ -258,6 +259,32 @@ class Family:
         """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default."""
         return newton_weighted_fit(self, outcome, X, w, init, offset)
 
+    #: Whether :meth:`loglik_classes` and :meth:`weighted_fit_classes` are overridden by
+    #: a form faster than one call per class (the estimator then uses them for an
+    #: equation that several classes share).
+    batches_classes: bool = False
+
+    def loglik_classes(self, outcome: Outcome, blocks: Sequence[Block],
+                       X: Mapping[str, np.ndarray], params: np.ndarray,
+                       offset: np.ndarray | None = None) -> np.ndarray:
+        """Log densities ``(n, m)`` (column-major) of one equation under ``m`` parameter
+        vectors (the rows of ``params``), e.g. the classes sharing the equation.  The
+        default evaluates them one by one; an override must give the same numbers."""
+        n = outcome.n
+        out = np.empty((n, params.shape[0]), order="F")
+        for j in range(params.shape[0]):
+            out[:, j] = self.loglik(outcome, linear_predictors(blocks, X, params[j], n, offset))
+        return out
+
+    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                             W: np.ndarray, init: np.ndarray,
+                             offset: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`weighted_fit` for each column of the weights ``W`` ``(n, m)``, starting
+        from the rows of ``init``; returns ``(m, p)``.  The default fits them one by
+        one; an override must give the same numbers."""
+        return np.array([self.weighted_fit(outcome, X, W[:, j], init[j], offset)
+                         for j in range(W.shape[1])]).reshape(init.shape)
+
     def weighted_fit_tied(self, parts: Sequence[tuple[Outcome, Mapping[str, np.ndarray],
                                                       np.ndarray, np.ndarray,
                                                       np.ndarray | None]],
@@ -385,7 +412,12 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
             pos += 1
         else:
             p = Xb.shape[1]
-            if p:
+            if p == 1:
+                # x_i b: the one product the matrix-vector product makes (+0.0 gives its
+                # zero sign), without BLAS's slow one-column gemv
+                np.multiply(Xb[:, 0], params[pos], out=eta[:, j])
+                eta[:, j] += 0.0
+            elif p:
                 np.matmul(Xb, params[pos:pos + p], out=eta[:, j])
             else:
                 eta[:, j] = 0.0
@@ -492,42 +524,6 @@ def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
     """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
     (a row another class explains)."""
     return float(np.dot(w, np.where(w > 0, ll, 0.0)))
-
-
-def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least-squares coefficients (minimum-norm when ``X`` is rank deficient).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.column_stack([np.arange(4.0), np.ones(4)])
-    >>> np.round(weighted_least_squares(X, 2 * np.arange(4.0) + 1, np.ones(4)), 6)
-    array([2., 1.])
-    """
-    if X.shape[1] == 0:
-        return np.zeros(0)
-    w = np.maximum(w, 0.0)
-    # Sufficient statistics X'WX and X'Wy: one pass over the rows, then a Cholesky solve
-    # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
-    # goes to the SVD least-squares solution instead.
-    Xw = X * w[:, None]
-    A = Xw.T @ X
-    b = Xw.T @ y
-    d = np.sqrt(A.diagonal())
-    if X.shape[1] == 1:
-        if d[0] > 0:
-            return b / A[0]
-    elif np.all(d > 0):
-        As = A / (d[:, None] * d)
-        try:
-            L = np.linalg.cholesky(As)
-        except np.linalg.LinAlgError:
-            L = None
-        if L is not None and np.min(L.diagonal()) ** 2 > 1e-10:
-            return np.linalg.solve(As, b / d) / d
-    sw = np.sqrt(w)
-    coef, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
-    return coef
 
 
 def intercept_start(X: np.ndarray, value: float) -> np.ndarray:

@@ -25,10 +25,10 @@ from scipy import stats
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, weighted_least_squares
+from .base import Block, Family, Outcome, weighted_least_squares, weighted_residual_ss
 from .glm import register_glm_family
 
-__all__ = ["Gaussian"]
+__all__ = ["Gaussian", "class_means", "normal_fit_classes"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -97,9 +97,32 @@ class Gaussian(Family):
             return np.asarray(init, dtype=float)
         out = np.empty(X["main"].shape[1] + 1)
         out[:-1] = beta = weighted_least_squares(X["main"], y, w)
-        resid = y - X["main"] @ beta
-        resid *= resid
-        out[-1] = np.log(max(float(np.dot(w, resid)) / total, 1e-300))
+        out[-1] = np.log(max(weighted_residual_ss(X["main"], y, beta, w) / total, 1e-300))
+        return out
+
+    # Several classes sharing the equation at once (the EM of a mixture of regressions):
+    # the same arithmetic, element by element, as loglik and weighted_fit per class.
+    batches_classes = True
+
+    def loglik_classes(self, outcome: Outcome, blocks: Sequence[Block],
+                       X: Mapping[str, np.ndarray], params: np.ndarray,
+                       offset: np.ndarray | None = None) -> np.ndarray:
+        r = class_means(X["main"], params[:, :-1], outcome.n, offset)
+        np.subtract(outcome.y[:, None], r, out=r)
+        s = params[:, -1]
+        inv = np.exp(np.negative(s))
+        r *= r
+        r *= inv
+        r += s + _LOG_2PI
+        r *= -0.5
+        return r
+
+    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                             W: np.ndarray, init: np.ndarray,
+                             offset: np.ndarray | None = None) -> np.ndarray:
+        y = outcome.y if offset is None else outcome.y - offset
+        out, var, fitted = normal_fit_classes(y, X["main"], W, init)
+        out[fitted, -1] = np.log(np.maximum(var[fitted], 1e-300))
         return out
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
@@ -135,6 +158,77 @@ class Gaussian(Family):
                 raise FMMDataError("predict distribution needs the dependent variable")
             return stats.norm.cdf(outcome.y, eta[:, 0], np.exp(0.5 * eta[:, 1]))
         return super().predict(stat, outcome, eta)
+
+
+def class_means(X: np.ndarray, B: np.ndarray, n: int, offset: np.ndarray | None = None
+                ) -> np.ndarray:
+    """``X b_j (+ offset)`` for every row ``b_j`` of ``B``: an ``(n, m)`` column-major
+    array, each column computed as :func:`~fmmpy.families.base.linear_predictors` does.
+
+    Examples
+    --------
+    >>> class_means(np.ones((2, 1)), np.array([[1.0], [2.0]]), 2).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
+    mu = np.empty((n, B.shape[0]), order="F")
+    if X.shape[1] == 1:             # x_i b_j: the one product a matrix-vector product makes
+        np.multiply(X, B[:, 0], out=mu)
+        mu += 0.0                   # the zero sign the matrix-vector product gives
+        if offset is not None:
+            mu += offset[:, None]
+        return mu
+    for j in range(B.shape[0]):
+        if X.shape[1]:
+            np.matmul(X, B[j], out=mu[:, j])
+        else:
+            mu[:, j] = 0.0
+    if offset is not None:
+        mu += offset[:, None]
+    return mu
+
+
+def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares of ``y`` on ``X`` for every column of ``W`` and the
+    weighted mean squared residuals: ``(params, var, fitted)`` with the coefficients in
+    ``params[:, :-1]`` (``init``'s rows where a column has no weight; ``fitted`` is
+    False there).  The numbers of
+    :func:`~fmmpy.families.base.weighted_least_squares` column by column.
+
+    Examples
+    --------
+    >>> W = np.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> params, var, fitted = normal_fit_classes(np.array([1.0, 3.0]), np.ones((2, 1)), W,
+    ...                                          np.zeros((2, 2)))
+    >>> params[:, 0].tolist(), var.tolist(), fitted.tolist()
+    ([2.0, 3.0], [1.0, 0.0], [True, True])
+    """
+    m, p = W.shape[1], X.shape[1]
+    totals = W.sum(axis=0)
+    fitted = ~(totals <= 0)      # as weighted_fit's `total <= 0` test
+    out = np.array(init, dtype=float)
+    if p == 1:
+        # weighted_least_squares' closed form for one column, all columns of W at once
+        XW = np.maximum(W, 0.0)
+        XW *= X
+    for j in range(m):
+        if not fitted[j]:
+            continue
+        if p == 1:
+            xw = XW[:, j]
+            A = np.dot(xw, X[:, 0])
+            if A > 0:
+                out[j, 0] = np.dot(xw, y) / A
+                continue
+        out[j, :-1] = weighted_least_squares(X, y, W[:, j])
+    r = class_means(X, out[:, :-1], y.shape[0])
+    np.subtract(y[:, None], r, out=r)
+    r *= r
+    var = np.full(m, np.nan)
+    for j in range(m):
+        if fitted[j]:
+            var[j] = float(np.dot(W[:, j], r[:, j])) / float(totals[j])
+    return out, var, fitted
 
 
 def _regress_factory(equation) -> Gaussian:  # noqa: ANN001 - EquationSpec

@@ -21,7 +21,9 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from .base import Block, Family, Outcome, observed, weighted_least_squares
+from .base import (Block, Family, Outcome, observed, outcome_term, weighted_least_squares,
+                   weighted_residual_ss)
+from .gaussian import class_means, normal_fit_classes
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
 
@@ -52,7 +54,7 @@ class Lognormal(Family):
                 f"{int(np.sum(outcome.y <= 0))} observations are zero or negative")
 
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
-        z = np.log(outcome.y)
+        z = _log_y(outcome)
         r = z - eta[:, 0]
         s = eta[:, 1]
         inv = np.exp(-2.0 * s)
@@ -74,16 +76,43 @@ class Lognormal(Family):
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        z = np.log(outcome.y)
+        z = _log_y(outcome)
         if offset is not None:
             z = z - offset
         total = float(w.sum())
         if total <= 0:
             return np.asarray(init, dtype=float)
         beta = weighted_least_squares(X["main"], z, w)
-        resid = z - X["main"] @ beta
-        var = float(np.dot(w, resid * resid) / total)
+        var = weighted_residual_ss(X["main"], z, beta, w) / total
         return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
+
+    # Several classes sharing the equation at once: the arithmetic of derivatives and
+    # weighted_fit, element by element.
+    batches_classes = True
+
+    def loglik_classes(self, outcome: Outcome, blocks: Sequence[Block],
+                       X: Mapping[str, np.ndarray], params: np.ndarray,
+                       offset: np.ndarray | None = None) -> np.ndarray:
+        z = _log_y(outcome)
+        r = class_means(X["main"], params[:, :-1], outcome.n, offset)
+        np.subtract(z[:, None], r, out=r)
+        s = params[:, -1]
+        inv = np.exp(-2.0 * s)
+        r *= r
+        r *= inv
+        r *= 0.5
+        np.subtract((-z - _HALF_LOG_2PI)[:, None] - s, r, out=r)
+        return r
+
+    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                             W: np.ndarray, init: np.ndarray,
+                             offset: np.ndarray | None = None) -> np.ndarray:
+        z = _log_y(outcome)
+        if offset is not None:
+            z = z - offset
+        out, var, fitted = normal_fit_classes(z, X["main"], W, init)
+        out[fitted, -1] = 0.5 * np.log(np.maximum(var[fitted], 1e-300))
+        return out
 
     #: ``estat lcmean``: a positive mean, its interval on the log scale (as for the
     #: other positive means: counts, survival times).
@@ -102,6 +131,11 @@ class Lognormal(Family):
             z = (np.log(observed(outcome, stat).y) - eta[:, 0]) / np.exp(eta[:, 1])
             return stats.norm.cdf(z) if stat == "distribution" else stats.norm.sf(z)
         return super().predict(stat, outcome, eta)
+
+
+def _log_y(outcome: Outcome) -> np.ndarray:
+    """``ln y``, computed once per outcome array."""
+    return outcome_term(outcome.y, "log", np.log)
 
 
 register_glm_family("lognormal", "log", lambda equation, arg: Lognormal())
