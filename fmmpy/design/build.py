@@ -155,8 +155,9 @@ class Design:
     notes : tuple of str
         Stata-style notes (omitted covariates...).
     start_data : mapping of str to ndarray
-        Values on the estimation rows of the variables named in ``startvalues()``
-        (``classid varname``, ``classpr varlist``).  They never restrict the sample.
+        Values of the variables named in ``startvalues()`` (``classid varname``,
+        ``classpr varlist``) for every unit (constant within groups).  They never
+        restrict the sample.
     unit : ndarray or None
         The unit (0-based group) of every estimation row with ``group()``; ``None``
         when every row is its own unit.
@@ -472,7 +473,8 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
     # iweights computationally as fweights that need not be integers).
     nobs = int(round(w.sum())) if weight_kind in ("fweight", "iweight") else int(rows.size)
     start_data = {} if predicting else {
-        v.name: numeric_column(frame, v.name, "a startvalues() variable")[rows]
+        v.name: to_units(numeric_column(frame, v.name, "a startvalues() variable")[rows],
+                         f"the startvalues() variable {v.name}")
         for v in settings.startvalues.args if isinstance(v, VarRef)}
     cluster = None
     if not predicting and settings.vce[0] == "cluster":

@@ -282,15 +282,6 @@ def _start_column(model: MixtureModel, ref: object, method: str) -> np.ndarray:
     values = model.design.start_data.get(name)
     if values is None:  # pragma: no cover - the design collects every startvalues() variable
         raise FMMDataError(f"startvalues({method}): variable {name} not found")
-    unit = model.design.unit
-    if unit is not None:
-        # one value per group: the group's first row, and it must not vary within it
-        first = np.full(model.n, np.nan)
-        first[unit[::-1]] = values[::-1]
-        if not np.allclose(first[unit], values, equal_nan=True):
-            raise FMMDataError(f"startvalues({method}): {name} varies within a group of "
-                               f"{model.design.group}; it must be constant within groups")
-        values = first
     if not np.all(np.isfinite(values)):
         bad = int(np.sum(~np.isfinite(values)))
         raise FMMDataError(f"startvalues({method}): {name} has {bad} missing value(s) in the "
