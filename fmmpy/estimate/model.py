@@ -83,11 +83,6 @@ def _add_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
                 H[np.ix_(im, ij)] += blk.T
 
 
-def _score_matrix(ed: EquationDesign, d1: np.ndarray) -> np.ndarray:
-    """Per-row scores ``(n, p_e)`` of an equation from its linear-predictor derivatives."""
-    return score_matrix(ed.blocks, ed.X, d1)
-
-
 class MixtureModel:
     """The likelihood of a design under a parameter layout.
 
@@ -151,6 +146,15 @@ class MixtureModel:
             (ed for ed, _ in self.equations[0] if id(ed) in self._shared
              and self._shared[id(ed)][2] == slice(0, self.k)), None) if all(
             len(eqs) == 1 for eqs in self.equations) else None
+        # Positions in theta of each class's score columns: class-model block first,
+        # then the equations in order (the columns of the Hessian's score buffers).
+        self._score_index = []
+        for j, eqs in enumerate(self.equations):
+            cb = layout.class_block(j)
+            parts = ([np.arange(cb.start, cb.stop)] if cb is not None else []) + [
+                np.arange(sl.start, sl.stop) for _, sl in eqs]
+            self._score_index.append(np.concatenate(parts).astype(int) if parts
+                                     else np.zeros(0, int))
         # The equations of each M-step group (looked up once, not at every iteration).
         self._plan_equations = [
             (group, [(self.equations[j][e], j) for j, e in group.members])
@@ -270,54 +274,66 @@ class MixtureModel:
         # V_l: class l's class-model covariates and outcome scores, with their positions.
         V: list[tuple[np.ndarray, np.ndarray]] = []
         for j in range(self.k):
-            idx: list[np.ndarray] = []
             cb = lay.class_block(j)
-            Vj = None
-            col = 0
-            if H is not None:   # one column-major buffer per class, filled in place
-                width = (0 if cb is None else cb.stop - cb.start) + sum(
-                    sl.stop - sl.start for _, sl in self.equations[j])
-                Vj = np.empty((self.n, width), order="F")
             if cb is not None:
                 Z = self.classmodel.Z[j]
                 resid = self.w * (post[:, j] - pi[:, j])
                 g[cb.slice] = Z.T @ resid
                 if U is not None:
                     U[:, cb.slice] = Z * (post[:, j] - pi[:, j])[:, None]
-                if Vj is not None:
-                    col = Z.shape[1]
-                    Vj[:, :col] = Z
-                idx.append(np.arange(cb.start, cb.stop))
-            wp = self.w * post[:, j]
+            Vj, col = self._score_buffer(j, self.n, slice(None)) if H is not None else (None, 0)
             row_parts, parts[j] = parts[j], []          # free class j's derivatives as we go
-            for e, (ed, sl) in enumerate(self.equations[j]):
-                d1, d2 = row_parts[e]
-                ge, He = grad_hess_from_eta(ed.blocks, ed.X, ed.to_rows(wp), d1,
-                                            d2 if order >= 2 else None)
-                g[sl] += ge
-                if H is not None:
-                    H[sl, sl] += He
-                if U is None and H is None:
-                    continue
-                q = sl.stop - sl.start
-                if Vj is not None and ed.unit is None:
-                    S = score_matrix(ed.blocks, ed.X, d1, out=Vj[:, col:col + q])
-                else:
-                    S = self.unit_sum(ed, _score_matrix(ed, d1))
-                    if Vj is not None:
-                        Vj[:, col:col + q] = S
-                col += q
-                if U is not None:
-                    U[:, sl] = S * post[:, j:j + 1]
-                idx.append(np.arange(sl.start, sl.stop))
+            items = [(ed, sl, ed.X, d1, d2)
+                     for (ed, sl), (d1, d2) in zip(self.equations[j], row_parts)]
             del row_parts
+            self._add_class_equations(items, self.w * post[:, j], g, H, Vj, col, U,
+                                      post[:, j:j + 1])
+            del items
             if Vj is not None:     # V is only needed for the Hessian
-                V.append((Vj, np.concatenate(idx) if idx else np.zeros(0, int)))
+                V.append((Vj, self._score_index[j]))
         if H is not None:
             self._add_class_curvature(H, pi)
             # Posterior covariance of the per-class scores.
             _add_score_covariance(H, V, post, self.w)
         return Derivatives(ll, g, H, post), U
+
+    def _score_buffer(self, j: int, m_rows: int, rows: slice) -> tuple[np.ndarray, int]:
+        """Class ``j``'s column-major buffer of score columns on ``m_rows`` rows, its
+        class-model covariates (rows ``rows``) already in place, and the next column."""
+        Vj = np.empty((m_rows, self._score_index[j].shape[0]), order="F")
+        Z = self.classmodel.Z[j]
+        if self.layout.class_block(j) is None:
+            return Vj, 0
+        Vj[:, :Z.shape[1]] = Z[rows]
+        return Vj, Z.shape[1]
+
+    def _add_class_equations(self, items: list, wp: np.ndarray, g: np.ndarray,
+                             H: np.ndarray | None, Vj: np.ndarray | None, col: int,
+                             U: np.ndarray | None = None, post_j: np.ndarray | None = None
+                             ) -> None:
+        """Add one class's equations to the gradient (and Hessian) from their
+        linear-predictor derivatives ``items`` = ``(ed, slice, X, d1, d2)`` on the rows
+        that ``wp`` (weight x posterior of the units) covers, and write their per-unit
+        score columns into ``Vj`` from column ``col`` (and, times ``post_j``, into
+        ``U``)."""
+        for ed, sl, X, d1, d2 in items:
+            ge, He = grad_hess_from_eta(ed.blocks, X, ed.to_rows(wp), d1,
+                                        d2 if H is not None else None)
+            g[sl] += ge
+            if H is not None:
+                H[sl, sl] += He
+            if U is None and Vj is None:
+                continue
+            q = sl.stop - sl.start
+            if Vj is not None and ed.unit is None:
+                S = score_matrix(ed.blocks, X, d1, out=Vj[:, col:col + q])
+            else:           # rows of a group summed into the group's scores
+                S = self.unit_sum(ed, score_matrix(ed.blocks, X, d1))
+                if Vj is not None:
+                    Vj[:, col:col + q] = S
+            col += q
+            if U is not None:
+                U[:, sl] = S * post_j
 
     def _add_class_curvature(self, H: np.ndarray, pi: np.ndarray) -> None:
         """Class-model curvature of ``log pi`` (the same for every class)."""
@@ -354,9 +370,6 @@ class MixtureModel:
         H = np.zeros((p, p)) if order >= 2 else None
         zs = self.classmodel.Z
         cbs = [lay.class_block(j) for j in range(self.k)]
-        index = [np.concatenate(([np.arange(cb.start, cb.stop)] if cb is not None else [])
-                                + [np.arange(sl.start, sl.stop) for _, sl in eqs]).astype(int)
-                 for cb, eqs in zip(cbs, self.equations)]
         first = next(iter(self._blocks.values()))
         with np.errstate(all="ignore"):
             for b, (rows, _, _, _) in enumerate(first):
@@ -380,27 +393,14 @@ class MixtureModel:
                 wb = self.w[rows]
                 V: list[tuple[np.ndarray, np.ndarray]] = []
                 for j, eqs in enumerate(self.equations):
-                    wp = wb * pb[:, j]
-                    Vj = None
-                    col = 0
-                    if H is not None:
-                        Vj = np.empty((m_rows, index[j].shape[0]), order="F")
-                        if cbs[j] is not None:
-                            col = zs[j].shape[1]
-                            Vj[:, :col] = zs[j][rows]
-                    row, parts[j] = parts[j], []
-                    for (ed, sl), (X, d1, d2) in zip(eqs, row):
-                        ge, He = grad_hess_from_eta(ed.blocks, X, wp, d1,
-                                                    d2 if H is not None else None)
-                        g[sl] += ge
-                        if H is not None:
-                            H[sl, sl] += He
-                            q = sl.stop - sl.start
-                            score_matrix(ed.blocks, X, d1, out=Vj[:, col:col + q])
-                            col += q
-                    del row
+                    Vj, col = self._score_buffer(j, m_rows, rows) if H is not None else (None, 0)
+                    items = [(ed, sl, X, d1, d2)
+                             for (ed, sl), (X, d1, d2) in zip(eqs, parts[j])]
+                    parts[j] = []
+                    self._add_class_equations(items, wb * pb[:, j], g, H, Vj, col)
+                    del items
                     if Vj is not None:
-                        V.append((Vj, index[j]))
+                        V.append((Vj, self._score_index[j]))
                 if H is not None:
                     _add_score_covariance(H, V, pb, wb)
                 del V, parts, lf
