@@ -93,6 +93,8 @@ class ClassModel:
         if lp is None:
             lp = self.logprob(deltas, compact=True)
         pi = np.exp(lp)
+        if self.constant_only and lp.shape[0] == 1:
+            return self._constant_q_derivatives(pw, lp, pi, value)
         if unit is None:
             unit = pw.sum(axis=1)
         active = [j for j in range(self.k) if self.Z[j] is not None]
@@ -111,6 +113,20 @@ class ClassModel:
                 if b != a:
                     H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
         return (_weighted_total(pw, lp) if value is None else value), g, H
+
+    def _constant_q_derivatives(self, pw: np.ndarray, lp: np.ndarray, pi: np.ndarray,
+                                value: float | None) -> tuple[float, np.ndarray, np.ndarray]:
+        """:meth:`q_derivatives` of a constant-only model from the class totals of
+        ``pw``: with ``Z = c`` on every row the sums over rows are ``c`` (``c**2``) times
+        the totals (the same quantities without ``n``-row temporaries)."""
+        totals = pw.sum(axis=0)
+        mass = float(totals.sum())
+        active = [j for j in range(self.k) if self.Z[j] is not None]
+        c = np.array([float(self.Z[j][0, 0]) if self.Z[j].shape[0] else 0.0 for j in active])
+        p = pi[0, active]
+        g = c * (totals[active] - mass * p)
+        H = -mass * (np.diag(p) - np.outer(p, p)) * np.outer(c, c)
+        return (float(totals @ lp[0]) if value is None else value), g, H
 
     def fit(self, pw: np.ndarray, init: Sequence[np.ndarray | None] | None = None,
             max_iter: int = 100, tol: float = 1e-12) -> list[np.ndarray | None]:

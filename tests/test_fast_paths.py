@@ -142,20 +142,12 @@ def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command
         np.testing.assert_allclose(qb, qa, rtol=1e-12, atol=1e-12 * np.max(np.abs(qa)))
 
 
-def test_em_objective_by_row_blocks_equals_one_pass(monkeypatch):
-    from fmmpy import classmodel, estimate
+def test_class_objective_by_row_blocks_equals_one_pass(monkeypatch):
+    from fmmpy import classmodel
 
     rng = np.random.default_rng(10)
     pw = np.asfortranarray(rng.random((1000, 3)))
-    pw[:10, 1] = 0.0
-    a = np.asfortranarray(rng.normal(size=(1000, 3)) * 10)
-    a[:10, 1] = -np.inf                       # a row the class cannot produce
-    one_pass = float(np.sum(np.where(pw > 0, pw * a, 0.0)))
-    em = estimate.em
-    assert em._q_value(pw, a) == one_pass
-    monkeypatch.setattr(em, "ROW_BLOCK", 64)
-    np.testing.assert_allclose(em._q_value(pw, a), one_pass, rtol=1e-13)
-    # the class part of the objective, log pi as one row or one per row
+    # the class part of the EM objective, log pi as one row or one per row
     lp = np.log(rng.dirichlet(np.ones(3), size=1000))
     for rows in (lp[:1], lp):
         exact = float(np.sum(pw * rows))
@@ -325,3 +317,75 @@ def test_one_column_linear_predictor_equals_the_matrix_product(b):
     y, w = rng.normal(size=50), rng.random(50)
     resid = y - product
     assert weighted_residual_ss(X, y, np.array([b]), w) == float(np.dot(w, resid * resid))
+
+
+def _stable_sort_groups(score, k):
+    # The definition: floor(k * rank / n) of each row's rank in a stable sort.
+    order = np.argsort(score, kind="stable")
+    groups = np.empty(score.shape[0], dtype=int)
+    groups[order] = np.minimum(np.floor(k * np.arange(score.shape[0]) / score.shape[0]),
+                               k - 1).astype(int)
+    return groups
+
+
+def test_factor_groups_without_sorting_equal_the_stable_sort():
+    # Unit weights go through a partial sort; ties at a cut are ranked by position.
+    from fmmpy.estimate.start import factor_groups
+    rng = np.random.default_rng(12)
+    for _ in range(500):
+        n, k = int(rng.integers(1, 80)), int(rng.integers(1, 7))
+        score = (rng.integers(0, int(rng.integers(1, 6)), n).astype(float)
+                 if rng.random() < 0.7 else rng.normal(size=n))
+        np.testing.assert_array_equal(factor_groups(score, k, np.ones(n)),
+                                      _stable_sort_groups(score, k))
+
+
+def test_constant_class_model_derivatives_equal_the_row_sums():
+    # A constant-only class model's Q derivatives come from the class totals of pw.
+    rng = np.random.default_rng(13)
+    n = 400
+    ones = np.full((n, 1), 2.0)                 # a constant column need not be 1
+    cm = ClassModel(3, 1, (ones, None, ones), n)
+    pw = rng.dirichlet(np.ones(3), size=n) * rng.random((n, 1))
+    deltas = [np.array([0.3]), None, np.array([-0.4])]
+    f, g, H = cm.q_derivatives(pw, deltas)
+    lp = cm.logprob(deltas)                     # every row: the general sums
+    pi, unit = np.exp(lp), pw.sum(axis=1)
+    g_rows = np.array([ones[:, 0] @ (pw[:, j] - unit * pi[:, j]) for j in (0, 2)])
+    H_rows = np.array([[-(ones[:, 0] ** 2) @ (unit * (pi[:, a] * (a == b) - pi[:, a] * pi[:, b]))
+                        for b in (0, 2)] for a in (0, 2)])
+    assert f == pytest.approx(float(np.sum(pw * lp)), rel=1e-13)
+    np.testing.assert_allclose(g, g_rows, rtol=1e-11, atol=1e-10)
+    np.testing.assert_allclose(H, H_rows, rtol=1e-12)
+
+
+def test_newton_reuses_its_last_derivatives_for_the_variance():
+    # The OIM comes from the Hessian of the last Newton evaluation, at the same theta:
+    # the same numbers as a fresh evaluation there.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.ml import maximize_likelihood
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.parse import parse_command
+    d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    m = MixtureModel(d, build_layout(d))
+    r = maximize_likelihood(m, np.array([0.0, 0.07, -13.0, 0.09, -9.0]), d.settings)
+    assert r.converged and r.at_x is not None
+    fresh, _ = m.derivatives(m.layout.to_theta(r.x), order=2)
+    assert r.at_x.ll == fresh.ll
+    np.testing.assert_array_equal(r.at_x.hess, fresh.hess)
+    np.testing.assert_array_equal(r.at_x.post, fresh.post)
+
+
+def test_em_objective_by_one_dot_product_equals_the_masked_sum():
+    from fmmpy.estimate.em import _q_value
+    rng = np.random.default_rng(14)
+    pw = np.asfortranarray(rng.dirichlet(np.ones(3), size=500))
+    a = np.asfortranarray(rng.normal(size=(500, 3)))
+    assert _q_value(pw, a) == pytest.approx(float(np.sum(pw * a)), rel=1e-13)
+    # a class that cannot produce a row (-inf) where that row has no weight
+    pw[:10, 2], a[:10, 2] = 0.0, -np.inf
+    assert _q_value(pw, a) == pytest.approx(float(np.sum(np.where(pw > 0, pw * a, 0.0))),
+                                            rel=1e-13)
+    pw[0, 2] = 0.5
+    assert _q_value(pw, a) == -np.inf

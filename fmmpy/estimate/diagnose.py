@@ -150,16 +150,19 @@ class Reference:
         return self._fits[id(ed)]
 
 
-def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None = None
-             ) -> tuple[Diagnosis, ...]:
-    """Degenerate features of the solution ``theta`` (see the module docstring)."""
+def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None = None,
+             post: np.ndarray | None = None) -> tuple[Diagnosis, ...]:
+    """Degenerate features of the solution ``theta`` (see the module docstring);
+    ``post``, the posteriors at ``theta``, may be passed when the caller has them."""
     out: list[Diagnosis] = []
-    post, ll = model.posterior(theta)
-    if not np.isfinite(ll):
-        return ()
+    if post is None:
+        post, ll = model.posterior(theta)
+        if not np.isfinite(ll):
+            return ()
     w = model.w
-    pi = np.exp(model.class_logprob(theta))
-    share = (w @ pi) / w.sum()
+    # one row for a constant-only class model (no n x k temporaries)
+    pi = np.exp(model.classmodel.logprob(model.layout.deltas(theta), compact=True))
+    share = pi[0] if pi.shape[0] == 1 else (w @ pi) / w.sum()
     counts = w @ post
     gone: set[int] = set()
     for j in range(model.k):
@@ -175,7 +178,7 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                 f"class {j + 1} is empty: its posterior probabilities add up to "
                 f"{fmt_g(counts[j], 9).strip()} observations")))
     reference = reference or Reference(model)
-    modal = np.argmax(post, axis=1)
+    modal = None
     for j in range(model.k):
         if j in gone:
             continue
@@ -187,6 +190,8 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
                 if blk.scale_power:
                     ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
+                        if modal is None:
+                            modal = np.argmax(post, axis=1)
                         rows = ed.to_rows(modal == j)
                         # the modelled values (streg's _t, not its empty depvar)
                         m = _distinct_rows(_outcome_values(ed)[rows]) if rows.any() else 0

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..linalg import ROW_BLOCK, posterior_rows
+from ..linalg import posterior_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -57,14 +57,14 @@ def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _q_value(pw: np.ndarray, a: np.ndarray) -> float:
     """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
-    ``-inf`` where a class cannot produce a row).  A large sample block by block (the
-    same sum, added per block; no ``n x k`` temporaries)."""
-    n = a.shape[0]
-    if n <= 2 * ROW_BLOCK:
+    ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
+    only when a cell without weight made it undefined (``0 * -inf``)."""
+    with np.errstate(invalid="ignore"):
+        value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
+    if np.isfinite(value):
+        return value
+    with np.errstate(invalid="ignore"):
         return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
-    return float(sum(np.sum(np.where(pw[i:i + ROW_BLOCK] > 0,
-                                     pw[i:i + ROW_BLOCK] * a[i:i + ROW_BLOCK], 0.0))
-                     for i in range(0, n, ROW_BLOCK)))
 
 
 def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
@@ -88,7 +88,7 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
         a = model.joint(theta)
     for it in range(iterate + 1):
         post, ll = _posterior(model, a)
-        pw = model.w[:, None] * post
+        pw = model.weighted(post)
         new = model.m_step(theta, post, pw)
         # The joint at the new parameters gives this iteration's Q and the next
         # iteration's posteriors.

@@ -117,10 +117,14 @@ def estimate(design: Design, *, echo: bool = True, stream: TextIO | None = None,
         log.note(msg)
         notes.append(msg)
         warnings.warn(msg, FMMConvergenceWarning, stacklevel=3)
-    deriv, scores = model.derivatives(theta, order=2,
-                                      scores=vce[0] not in VCE_WITHOUT_SCORES)
+    needs_scores = vce[0] not in VCE_WITHOUT_SCORES
+    if result.at_x is not None and not needs_scores:
+        deriv, scores = result.at_x, None       # the last Newton step's, at this theta
+    else:
+        deriv, scores = model.derivatives(theta, order=2, scores=needs_scores)
     reference = Reference(model) if design.k > 1 else None
-    found = diagnose(model, theta, reference) if design.k > 1 else ()
+    found = (diagnose(model, theta, reference, post=deriv.post if np.isfinite(deriv.ll) else None)
+             if design.k > 1 else ())
     for d in found:
         notes.append(d.message)
         warnings.warn(d.message, FMMDegenerateWarning, stacklevel=3)

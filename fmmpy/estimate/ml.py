@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,6 +52,10 @@ class NRResult:
     iterations: int
     converged: bool
     concave: bool
+    #: What the objective computed at ``x`` besides value and derivatives, when the
+    #: caller's objective keeps it (:func:`maximize_likelihood`: the model's
+    #: ``Derivatives``, so the variance needs no second evaluation at the maximum).
+    at_x: object = None
 
 
 def _mreldif(a: np.ndarray, b: np.ndarray) -> float:
@@ -107,9 +111,13 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
         f_new = -np.inf
         x_new = x
         slack = 1e-12 * (abs(f) + 1.0)  # rounding noise at an exact optimum is not a decrease
-        for _ in range(max_halvings):
+        g_new = H_new = None
+        for halving in range(max_halvings):
             x_new = x + t * step
-            f_new = fun(x_new, 0)[0]
+            # The full step is usually taken: its value comes with the derivatives
+            # needed next (one evaluation, not two); halved steps only need the value.
+            f_new, g_new, H_new = fun(x_new, 2) if halving == 0 else (fun(x_new, 0)[0],
+                                                                      None, None)
             if np.isfinite(f_new) and f_new >= f - slack:
                 break
             t *= 0.5
@@ -117,7 +125,9 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
         else:
             # No step improves the objective: a numerical maximum, or a flat region.
             x_new, f_new, stuck = x, f, True
-        g_new, H_new = fun(x_new, 2)[1:]
+            g_new, H_new = g, H
+        if g_new is None:
+            g_new, H_new = fun(x_new, 2)[1:]
         concave = is_negative_definite(H_new)
         flags: list[str] = []
         if not concave:
@@ -164,17 +174,23 @@ def maximize_likelihood(model: "MixtureModel", theta0: np.ndarray, settings: "FM
     (True, 1350.338)
     """
     lay = model.layout
+    last: list = []         # (phi, Derivatives) of the latest second-order evaluation
 
     def fun(phi: np.ndarray, order: int):
         theta = lay.to_theta(phi)
         if order == 0:
             return model.loglik(theta), None, None
+        last.clear()        # (its n x k posteriors are not held while the next are made)
         d, _ = model.derivatives(theta, order=2)
         if not np.isfinite(d.ll):
             return -np.inf, None, None
+        last.append((phi.copy(), d))
         return d.ll, lay.T.T @ d.grad, lay.T.T @ d.hess @ lay.T
 
-    return newton_raphson(fun, lay.to_phi(theta0), iterate=settings.iterate,
-                          tolerance=settings.tolerance, ltolerance=settings.ltolerance,
-                          nrtolerance=settings.nrtolerance,
-                          nonrtolerance=settings.nonrtolerance, log=log, caption=caption)
+    result = newton_raphson(fun, lay.to_phi(theta0), iterate=settings.iterate,
+                            tolerance=settings.tolerance, ltolerance=settings.ltolerance,
+                            nrtolerance=settings.nrtolerance,
+                            nonrtolerance=settings.nonrtolerance, log=log, caption=caption)
+    if last and np.array_equal(last[0][0], result.x):
+        result = replace(result, at_x=last[0][1])
+    return result

@@ -98,6 +98,8 @@ class MixtureModel:
         self.k = design.k
         self.n = design.n
         self.w = design.weights
+        # No weights, or all 1: w * x is x (saves n x k products and temporaries).
+        self.unit_weights = bool(np.all(self.w == 1.0))
         self.classmodel = ClassModel(design.k, design.base,
                                      tuple(cd.Z for cd in design.classes), design.n)
         self.equations: list[list[tuple[EquationDesign, slice]]] = [
@@ -163,6 +165,11 @@ class MixtureModel:
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
                      self.classmodel.constant_only else None)
+
+    def weighted(self, post: np.ndarray) -> np.ndarray:
+        """``w * post`` row by row (``post`` itself, not a copy, when every weight is 1;
+        callers do not write to it)."""
+        return post if self.unit_weights else self.w[:, None] * post
 
     def unit_sum(self, ed: EquationDesign, values: np.ndarray) -> np.ndarray:
         """Row quantities of an equation summed within units (groups)."""
@@ -252,15 +259,17 @@ class MixtureModel:
         pi = np.exp(lp)
         lf = np.zeros((self.n, self.k), order="F")
         parts: list[list[tuple[np.ndarray, np.ndarray | None]]] = []
-        for j in range(self.k):
-            row = []
-            for e, (ed, _) in enumerate(self.equations[j]):
-                ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
-                                                     order=max(order, 1))
-                lf[:, j] += self.unit_sum(ed, ll_e)
-                row.append((d1, d2))
-            parts.append(row)
+        # (As in the likelihood: a trial point of Newton's line search may overflow; its
+        # log likelihood is then not finite and the point is refused.)
         with np.errstate(all="ignore"):
+            for j in range(self.k):
+                row = []
+                for e, (ed, _) in enumerate(self.equations[j]):
+                    ll_e, d1, d2 = ed.family.derivatives(ed.outcome, self.eta(theta, j, e),
+                                                         order=max(order, 1))
+                    lf[:, j] += self.unit_sum(ed, ll_e)
+                    row.append((d1, d2))
+                parts.append(row)
             lf += lp
         post, lse = posterior_rows(lf, overwrite=True)      # the joint's memory
         del lf
@@ -423,7 +432,7 @@ class MixtureModel:
         ``part=0`` (``1``) computes only the class (outcome) part, leaving the other's
         value 0 and its derivatives zero."""
         lay = self.layout
-        pw = self.w[:, None] * post
+        pw = self.weighted(post)
         p = lay.n_params
         g = np.zeros(p)
         H = np.zeros((p, p)) if order >= 2 else None
@@ -465,7 +474,7 @@ class MixtureModel:
     def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
         """``sum_ij w_i p_ij (log pi_ij + log f_ij)`` -- the number Stata prints beside
         ``(EM) log likelihood``."""
-        pw = self.w[:, None] * post
+        pw = self.weighted(post)
         with np.errstate(all="ignore"):
             a = self.joint(theta)
             return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
@@ -488,7 +497,7 @@ class MixtureModel:
             return self._constrained_m_step(theta, post)
         new = np.array(theta, dtype=float)
         if pw is None:
-            pw = self.w[:, None] * post
+            pw = self.weighted(post)
         if self.k > 1:
             deltas = self.classmodel.fit(pw, lay.deltas(theta))
             for j, d in enumerate(deltas):

@@ -97,11 +97,33 @@ def factor_groups(score: np.ndarray, k: int, w: np.ndarray) -> np.ndarray:
     With unit weights: ``floor(k * (rank - 1) / n)``; frequency weights count as
     repeated rows.
     """
+    n = score.shape[0]
+    if 1 < k <= n and np.all(w == 1.0):
+        return _equal_groups(score, k)
     order = np.argsort(score, kind="stable")
     cum = np.cumsum(w[order]) - w[order]
     total = float(w.sum())
     groups = np.empty(score.shape[0], dtype=int)
     groups[order] = np.minimum(np.floor(k * cum / total).astype(int), k - 1)
+    return groups
+
+
+def _equal_groups(score: np.ndarray, k: int) -> np.ndarray:
+    """:func:`factor_groups` with unit weights without sorting: the group of the row of
+    0-based stable rank ``r`` is ``floor(k r / n)``, so it is the number of cut ranks
+    ``b_g = ceil(g n / k)`` it reaches; the values at the cut ranks come from a partial
+    sort, and rows tied with a cut value are ranked by position, as a stable sort ranks
+    them (the same groups, in linear time)."""
+    n = score.shape[0]
+    cuts = [-(-g * n // k) for g in range(1, k)]
+    values = np.partition(score, cuts)
+    groups = np.zeros(n, dtype=int)
+    for b in cuts:
+        v = values[b]
+        groups += score > v
+        ties = np.flatnonzero(score == v)
+        below = n - np.count_nonzero(score > v) - ties.shape[0]
+        groups[ties[b - below:]] += 1
     return groups
 
 
@@ -163,7 +185,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
     lay = model.layout
     theta = np.zeros(lay.n_params)
     post = _within_support(model, post)
-    pw = model.w[:, None] * post
+    pw = model.weighted(post)
     counts = pw.sum(axis=0)
     if np.any(counts <= 0):
         empty = ", ".join(str(j + 1) for j in np.flatnonzero(counts <= 0))
@@ -181,7 +203,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
             del pw                  # n x k: not held while the class model is fitted
             theta = _logged_fit(model, theta, post, class_idx, 0, log, "Fitting class model:",
                                 "(class) log likelihood", settings_iterate)
-            pw = model.w[:, None] * post
+            pw = model.weighted(post)
     out_idx = np.setdiff1d(np.arange(lay.n_params), class_idx)
     for j in range(model.k):
         for ed, sl in model.equations[j]:
@@ -497,7 +519,7 @@ def split_largest_class(model: MixtureModel, post: np.ndarray) -> np.ndarray:
     if post.shape != (model.n, model.k - 1):
         raise FMMDataError(f"start_from=: a fit with {model.k - 1} classes on the same "
                            f"estimation sample is required (got {post.shape[1]} classes)")
-    pw = model.w[:, None] * post
+    pw = model.weighted(post)
     c = int(np.argmax(pw.sum(axis=0)))
     order = np.argsort(factor_score(model), kind="stable")
     cum = np.cumsum(pw[order, c])
