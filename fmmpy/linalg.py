@@ -12,11 +12,54 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "is_negative_definite", "logsumexp_rows", "posterior_rows",
-           "weighted_least_squares", "weighted_residual_ss"]
+__all__ = ["ascent_direction", "constant_design", "cross", "is_negative_definite",
+           "logsumexp_rows", "posterior_rows", "rows_identical", "weighted_least_squares",
+           "weighted_residual_ss"]
 
 # Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
 ROW_BLOCK = 65536
+
+
+def constant_design(n: int) -> np.ndarray:
+    """The design of an equation with a constant only: ``n`` rows of 1 as a read-only
+    broadcast view, which takes no memory (a million rows would otherwise hold 8 MB of
+    ones per equation and class model).
+
+    Examples
+    --------
+    >>> c = constant_design(3)
+    >>> c.tolist(), rows_identical(c)
+    ([[1.0], [1.0], [1.0]], True)
+    """
+    return np.broadcast_to(np.ones((1, 1)), (n, 1))
+
+
+def rows_identical(M: np.ndarray) -> bool:
+    """Whether every row of ``M`` is the same row by construction (a broadcast view
+    such as :func:`constant_design`: rows of stride 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows_identical(np.ones((3, 1))), rows_identical(constant_design(3))
+    (False, True)
+    """
+    return M.ndim == 2 and M.shape[0] > 1 and M.strides[0] == 0
+
+
+def cross(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``M.T @ v`` for a vector ``v``; for a matrix of identical rows, that row times
+    the sum of ``v`` (the same sum without a product per row).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross(constant_design(3), np.array([1.0, 2.0, 3.0])).tolist()
+    [6.0]
+    """
+    if rows_identical(M):
+        return M[0] * float(v.sum())
+    return M.T @ v
 
 
 def is_negative_definite(H: np.ndarray) -> bool:
@@ -182,6 +225,9 @@ def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
     """``X'WX`` and ``X'Wy`` with negative weights counted as 0; a large sample block by
     block of rows (the same sums, added per block, with temporaries in cache)."""
     n = X.shape[0]
+    if rows_identical(X):           # one row x: x x' sum(w) and x sum(w y)
+        wp = np.maximum(w, 0.0)
+        return np.outer(X[0], X[0]) * float(wp.sum()), X[0] * float(np.dot(wp, y))
     if n <= 2 * ROW_BLOCK:
         Xw = X * np.maximum(w, 0.0)[:, None]
         return Xw.T @ X, Xw.T @ y

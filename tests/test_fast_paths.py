@@ -378,7 +378,7 @@ def test_newton_reuses_its_last_derivatives_for_the_variance():
 
 
 def test_em_objective_by_one_dot_product_equals_the_masked_sum():
-    from fmmpy.estimate.em import _q_value
+    from fmmpy.estimate.model import em_objective as _q_value
     rng = np.random.default_rng(14)
     pw = np.asfortranarray(rng.dirichlet(np.ones(3), size=500))
     a = np.asfortranarray(rng.normal(size=(500, 3)))
@@ -389,3 +389,32 @@ def test_em_objective_by_one_dot_product_equals_the_masked_sum():
                                             rel=1e-13)
     pw[0, 2] = 0.5
     assert _q_value(pw, a) == -np.inf
+
+
+@pytest.mark.parametrize("command", [
+    "fmm 2: regress y x1 x2",
+    "fmm 3: regress y",
+    "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
+    "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
+])
+def test_e_step_by_row_blocks_equals_one_pass(monkeypatch, command):
+    # EM's E-step on a large sample goes block by block, turning each block's joint
+    # densities into posteriors in the memory of the previous posteriors.
+    whole, blocked, theta = _whole_and_blocked(monkeypatch, command, 21)
+    assert blocked._all_blocked and not whole._all_blocked
+    post0, _, _ = whole.e_step(theta)
+    post, ll, q = whole.e_step(theta, pw=post0)
+    np.testing.assert_array_equal(post, post0)
+    assert q == pytest.approx(float(np.sum(np.where(post0 > 0, post0 * whole.joint(theta), 0))),
+                              rel=1e-13)
+    old = post0.copy(order="F")
+    bpost, bll, bq = blocked.e_step(theta, pw=old, reuse=old)
+    assert bpost is old                           # written in place of the old posteriors
+    np.testing.assert_allclose(bpost, post, rtol=1e-14, atol=1e-300)
+    assert bll == pytest.approx(ll, rel=1e-14) and bq == pytest.approx(q, rel=1e-13)
+    # and the whole EM, block by block, follows the one-pass EM
+    from fmmpy.estimate.em import em_refine
+    a, b = em_refine(whole, theta, iterate=5), em_refine(blocked, theta, iterate=5)
+    np.testing.assert_allclose(b.theta, a.theta, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.q_history, a.q_history, rtol=1e-12)
+    np.testing.assert_allclose(b.ll_history, a.ll_history, rtol=1e-12)

@@ -32,6 +32,7 @@ from ..expr_eval import evaluate_condition
 from ..families.base import Block, Family, Outcome, block_sizes
 from ..parse.spec import EquationSpec, FMMSettings, FMMSpec, VarRef
 from ..parse.terms import RHS
+from ..linalg import constant_design
 from ..registry import build_family
 from .matrices import MatrixBuilder, build_matrix, resolve_bases
 from .sample import (complete_rows, outcome_keys, per_unit, rhs_columns, unit_codes,
@@ -455,7 +456,7 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
         rhs = lcprob_rhs[j]
         if rhs not in z_cache:
             if rhs is None:
-                z_cache[rhs] = (np.ones((first.size, 1)), ("_cons",), None)
+                z_cache[rhs] = (constant_design(first.size), ("_cons",), None)
             else:
                 if predicting:
                     zb = reference.classes[j].zbuilder

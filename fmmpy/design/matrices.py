@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..errors import FMMDataError
 from ..expr_eval import evaluate
+from ..linalg import constant_design
 from ..parse.expr import Binary, Expr, Var
 from ..parse.terms import RHS, Factor, Term
 
@@ -179,8 +180,12 @@ def build_matrix(rhs: RHS, frame: pd.DataFrame, what: str) -> tuple[MatrixBuilde
     work = _work_frame(frame, rhs, derived)
     if len(frame) == 0:
         raise FMMDataError("no observations")
+    # A constant only (or nothing): formulaic learns the same spec from one row, and the
+    # n rows of 1 are a broadcast view (no n-row matrices built, copied and held).
+    constant_only = not rhs.terms and not derived
     try:
-        mm = model_matrix(Formula(text, _ordering="none"), work, context={},
+        mm = model_matrix(Formula(text, _ordering="none"),
+                          work.iloc[:1] if constant_only else work, context={},
                           na_action="raise")
     except Exception as exc:  # formulaic raises many types; translate for the user
         raise FMMDataError(f"cannot build the covariates of {what}: {exc}") from None
@@ -206,6 +211,9 @@ def build_matrix(rhs: RHS, frame: pd.DataFrame, what: str) -> tuple[MatrixBuilde
     ordered = matrix[:, order_arr]
     keep = _independent_columns(ordered, names)
     builder = MatrixBuilder(rhs, derived, spec, order_arr, tuple(names), keep)
+    if constant_only:
+        n = len(frame)
+        return builder, (constant_design(n) if keep.size == 1 else np.zeros((n, 0)))
     return builder, ordered[:, keep]
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..linalg import posterior_rows
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -48,25 +47,6 @@ class EMResult:
     ll: float = float("nan")
 
 
-def _posterior(model: MixtureModel, a: np.ndarray) -> tuple[np.ndarray, float]:
-    """Posteriors (in ``a``'s memory) and the mixture log likelihood."""
-    post, lse = posterior_rows(a, overwrite=True)
-    ll = float(np.dot(model.w, lse[:, 0]))
-    return post, (ll if np.isfinite(ll) else -np.inf)
-
-
-def _q_value(pw: np.ndarray, a: np.ndarray) -> float:
-    """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
-    ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
-    only when a cell without weight made it undefined (``0 * -inf``)."""
-    with np.errstate(invalid="ignore"):
-        value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
-    if np.isfinite(value):
-        return value
-    with np.errstate(invalid="ignore"):
-        return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
-
-
 def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
               tolerance: float = 1e-6, ltolerance: float = 1e-7,
               log: IterationLog | None = None, title: str | None = "Refining starting values:",
@@ -84,27 +64,26 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
     q_hist: list[float] = []
     ll_hist: list[float] = []
     converged = False
-    with np.errstate(all="ignore"):
-        a = model.joint(theta)
+    post, ll, _ = model.e_step(theta)
     for it in range(iterate + 1):
-        post, ll = _posterior(model, a)
         pw = model.weighted(post)
         new = model.m_step(theta, post, pw)
-        # The joint at the new parameters gives this iteration's Q and the next
-        # iteration's posteriors.
-        with np.errstate(all="ignore"):
-            a = model.joint(new)
-            if record_q:
-                q_hist.append(_q_value(pw, a))
+        # The E-step at the new parameters gives this iteration's Q (from the
+        # posteriors it replaces) and the next iteration's posteriors.
+        post, ll_new, q = model.e_step(new, pw if record_q else None, reuse=post)
+        del pw
+        if record_q:
+            q_hist.append(q)
         ll_hist.append(ll)
+        ll = ll_new
         if log is not None:
             log.iteration(it, q_hist[-1], "(EM) log likelihood")
         change = float(np.max(np.abs(new - theta) / (np.abs(theta) + 1.0))) if theta.size else 0.0
         theta = new
-        if it > 0 and abs(ll - ll_hist[-2]) / (abs(ll_hist[-2]) + 1.0) < ltolerance \
+        if it > 0 and abs(ll_hist[-1] - ll_hist[-2]) / (abs(ll_hist[-2]) + 1.0) < ltolerance \
                 and change < tolerance:
             converged = True
             break
     if log is not None and not converged:
         log.note("note: EM algorithm reached maximum iterations.")
-    return EMResult(theta, tuple(q_hist), tuple(ll_hist), converged, _posterior(model, a)[1])
+    return EMResult(theta, tuple(q_hist), tuple(ll_hist), converged, ll)

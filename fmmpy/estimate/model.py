@@ -34,7 +34,7 @@ import numpy as np
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
 from ..families.base import Outcome, grad_hess_from_eta, linear_predictors, score_matrix
-from ..linalg import ascent_direction, logsumexp_rows, posterior_rows
+from ..linalg import ascent_direction, cross, logsumexp_rows, posterior_rows
 from .layout import ParamLayout
 from .mstep import TiedGroup, m_step_plan
 from .units import UnitSum
@@ -56,6 +56,17 @@ class Derivatives:
     grad: np.ndarray | None
     hess: np.ndarray | None
     post: np.ndarray
+
+
+def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
+    """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
+    ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
+    only when a cell without weight made it undefined (``0 * -inf``)."""
+    with np.errstate(invalid="ignore"):
+        value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
+        if np.isfinite(value):
+            return value
+        return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
 
 
 def _cov_weight(p: np.ndarray, j: int, m: int) -> np.ndarray:
@@ -187,17 +198,15 @@ class MixtureModel:
 
     def log_density(self, theta: np.ndarray) -> np.ndarray:
         """``log f_ij``: the sum over a class's equations, shape ``(n, k)``."""
+        if self._all_blocked:
+            out = np.empty((self.n, self.k), order="F")
+            for b, rows in enumerate(self._row_blocks()):
+                out[rows] = self._block_log_density(theta, b)
+            return out
         ed = self._one_shared
         if ed is not None:      # (adding these columns to zeros would not change them)
-            params = theta[self._shared[id(ed)][1]]
-            blocks = self._blocks.get(id(ed))
-            if blocks is None:
-                return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X, params,
-                                                ed.offset)
-            out = np.empty((self.n, self.k), order="F")
-            for rows, outcome, X, offset in blocks:
-                out[rows] = ed.family.loglik_classes(outcome, ed.blocks, X, params, offset)
-            return out
+            return ed.family.loglik_classes(ed.outcome, ed.blocks, ed.X,
+                                            theta[self._shared[id(ed)][1]], ed.offset)
         out = np.zeros((self.n, self.k), order="F")  # a contiguous column per class
         together: dict[int, np.ndarray] = {}
         for j in range(self.k):
@@ -220,6 +229,64 @@ class MixtureModel:
                 out[:, j] += self.unit_sum(ed, ed.family.loglik(ed.outcome,
                                                                 self.eta(theta, j, e)))
         return out
+
+    def _row_blocks(self) -> list[slice]:
+        """The row blocks of a large sample whose equations all go by blocks."""
+        return [rows for rows, _, _, _ in next(iter(self._blocks.values()))]
+
+    def _block_log_density(self, theta: np.ndarray, b: int) -> np.ndarray:
+        """``log f_ij`` on row block ``b`` (every equation by blocks): the same numbers
+        as those rows of the whole sample's, equation by equation in the same order."""
+        ed = self._one_shared
+        if ed is not None:
+            _, outcome, X, offset = self._blocks[id(ed)][b]
+            return ed.family.loglik_classes(outcome, ed.blocks, X,
+                                            theta[self._shared[id(ed)][1]], offset)
+        out = None
+        for j, eqs in enumerate(self.equations):
+            for ed, sl in eqs:
+                _, outcome, X, offset = self._blocks[id(ed)][b]
+                if out is None:
+                    out = np.zeros((outcome.n, self.k), order="F")
+                out[:, j] += ed.family.loglik(
+                    outcome, linear_predictors(ed.blocks, X, theta[sl], outcome.n, offset))
+        return out
+
+    def e_step(self, theta: np.ndarray, pw: np.ndarray | None = None,
+               reuse: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+        """Posteriors at ``theta``, the weighted log likelihood and, given the weighted
+        posteriors ``pw`` of the previous iteration, the EM objective
+        ``sum_ij pw_ij (log pi_ij + log f_ij)`` at ``theta`` (``nan`` without ``pw``).
+
+        A large sample whose rows are the units goes block by block of rows: each
+        block's joint densities are used for the objective and turned into posteriors
+        before the next block, written into ``reuse`` (an ``n x k`` column-major array
+        that may be ``pw`` itself; its block is read before it is overwritten), so EM
+        holds one ``n x k`` array, not three."""
+        if not self._all_blocked:
+            with np.errstate(all="ignore"):
+                a = self.joint(theta)
+                q = float("nan") if pw is None else em_objective(pw, a)
+            post, lse = posterior_rows(a, overwrite=True)
+            ll = float(np.dot(self.w, lse[:, 0]))
+            return post, (ll if np.isfinite(ll) else -np.inf), q
+        lp = self.classmodel.logprob(self.layout.deltas(theta), compact=True)
+        shape = (self.n, self.k)
+        post = (reuse if reuse is not None and reuse.shape == shape
+                and reuse.flags.f_contiguous and reuse.flags.writeable
+                else np.empty(shape, order="F"))
+        ll = q = 0.0
+        with np.errstate(all="ignore"):
+            for b, rows in enumerate(self._row_blocks()):
+                a = self._block_log_density(theta, b)
+                a += lp if lp.shape[0] == 1 else lp[rows]
+                if pw is not None:
+                    q += em_objective(pw[rows], a)
+                pb, lse = posterior_rows(a, overwrite=True)
+                post[rows] = pb
+                ll += float(np.dot(self.w[rows], lse[:, 0]))
+        return post, (ll if np.isfinite(ll) else -np.inf), (q if pw is not None
+                                                           else float("nan"))
 
     def joint(self, theta: np.ndarray) -> np.ndarray:
         """``log pi_ij + log f_ij``."""
@@ -287,7 +354,7 @@ class MixtureModel:
             if cb is not None:
                 Z = self.classmodel.Z[j]
                 resid = self.w * (post[:, j] - pi[:, j])
-                g[cb.slice] = Z.T @ resid
+                g[cb.slice] = cross(Z, resid)
                 if U is not None:
                     U[:, cb.slice] = Z * (post[:, j] - pi[:, j])[:, None]
             Vj, col = self._score_buffer(j, self.n, slice(None)) if H is not None else (None, 0)
@@ -418,7 +485,7 @@ class MixtureModel:
             return Derivatives(-np.inf, None, None, post)
         for j, cb in enumerate(cbs):
             if cb is not None:
-                g[cb.slice] = zs[j].T @ (self.w * (post[:, j] - pi[:, j]))
+                g[cb.slice] = cross(zs[j], self.w * (post[:, j] - pi[:, j]))
         if H is not None:
             self._add_class_curvature(H, pi)
         return Derivatives(ll, g, H, post)

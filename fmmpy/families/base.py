@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import ascent_direction, weighted_least_squares, weighted_residual_ss
+from ..linalg import (ascent_direction, cross, rows_identical, weighted_least_squares,
+                      weighted_residual_ss)
 from ..parse.terms import RHS
 
 __all__ = [
@@ -449,7 +450,7 @@ def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: 
     g = np.empty(p)
     for j, M in enumerate(mats):
         wd = w * d1[:, j]
-        g[offsets[j]:offsets[j + 1]] = wd.sum() if M is None else M.T @ wd
+        g[offsets[j]:offsets[j + 1]] = wd.sum() if M is None else cross(M, wd)
     if d2 is None:
         return g, None
     H = np.empty((p, p))
@@ -460,9 +461,11 @@ def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: 
             if Mj is None and Mk is None:
                 blk = np.array([[wd.sum()]])
             elif Mj is None:
-                blk = (Mk.T @ wd)[None, :]
+                blk = cross(Mk, wd)[None, :]
             elif Mk is None:
-                blk = (Mj.T @ wd)[:, None]
+                blk = cross(Mj, wd)[:, None]
+            elif rows_identical(Mj) and rows_identical(Mk):
+                blk = np.outer(Mj[0], Mk[0]) * float(wd.sum())
             else:
                 blk = Mj.T @ (Mk * wd[:, None])
             H[offsets[j]:offsets[j + 1], offsets[k]:offsets[k + 1]] = blk

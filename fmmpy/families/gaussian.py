@@ -23,6 +23,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
+from ..linalg import rows_identical
 from ..parse.options import OptionSchema
 from ..registry import ModelSyntax, register_model
 from .base import Block, Family, Outcome, weighted_least_squares, weighted_residual_ss
@@ -207,14 +208,16 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     totals = W.sum(axis=0)
     fitted = ~(totals <= 0)      # as weighted_fit's `total <= 0` test
     out = np.array(init, dtype=float)
-    if p == 1:
-        # weighted_least_squares' closed form for one column, all columns of W at once
+    # weighted_least_squares' closed form for one column, all columns of W at once (a
+    # constant-only design goes to weighted_least_squares: sums, no products per row)
+    one_column = p == 1 and not rows_identical(X)
+    if one_column:
         XW = np.maximum(W, 0.0)
         XW *= X
     for j in range(m):
         if not fitted[j]:
             continue
-        if p == 1:
+        if one_column:
             xw = XW[:, j]
             A = np.dot(xw, X[:, 0])
             if A > 0:
