@@ -153,10 +153,11 @@ def _lse(a: np.ndarray) -> np.ndarray:
     return s
 
 
-def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def posterior_rows(a: np.ndarray, overwrite: bool = False, out: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``exp(a)`` normalized to sum to one, ``exp(a - lse)``, and ``lse``, the
     :func:`logsumexp_rows` of ``a``; ``overwrite=True`` reuses ``a``'s memory for the
-    result.  (Dividing ``exp(a - max)`` by its row sum would save an exponentiation,
+    result, ``out`` (same shape) receives it.  (Dividing ``exp(a - max)`` by its row sum would save an exponentiation,
     but rounds exactly symmetric rows to exactly symmetric posteriors, and a start at
     a symmetric saddle (``startvalues(zero)``) would never leave it.)
 
@@ -171,11 +172,11 @@ def posterior_rows(a: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, 
     if n <= 2 * ROW_BLOCK:
         lse = _lse(a)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            post = np.subtract(a, lse, out=a if overwrite else None)
+            post = np.subtract(a, lse, out=out if out is not None else a if overwrite else None)
             np.exp(post, out=post)
         return post, lse
     # Large samples block by block (temporaries in cache); the same values row by row.
-    post = a if overwrite else np.empty_like(a)
+    post = out if out is not None else a if overwrite else np.empty_like(a)
     lse = np.empty((n, 1))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i in range(0, n, ROW_BLOCK):
@@ -226,7 +227,8 @@ def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
     block of rows (the same sums, added per block, with temporaries in cache)."""
     n = X.shape[0]
     if rows_identical(X):           # one row x: x x' sum(w) and x sum(w y)
-        wp = np.maximum(w, 0.0)
+        # (posteriors are never negative: no n-row copy unless a weight is)
+        wp = w if w.size == 0 or w.min() >= 0.0 else np.maximum(w, 0.0)
         return np.outer(X[0], X[0]) * float(wp.sum()), X[0] * float(np.dot(wp, y))
     if n <= 2 * ROW_BLOCK:
         Xw = X * np.maximum(w, 0.0)[:, None]
@@ -262,7 +264,10 @@ def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.n
 def _residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray) -> float:
     # One column: x_i b directly (BLAS's one-column gemv is about 10 times slower; the
     # same products, and the squares do not see a zero's sign).
-    resid = X[:, 0] * beta[0] if X.shape[1] == 1 else X @ beta
-    np.subtract(y, resid, out=resid)
+    if rows_identical(X):           # y - x b with one x: no product per row
+        resid = y - float(X[0] @ beta)
+    else:
+        resid = X[:, 0] * beta[0] if X.shape[1] == 1 else X @ beta
+        np.subtract(y, resid, out=resid)
     resid *= resid
     return float(np.dot(w, resid))

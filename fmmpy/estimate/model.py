@@ -63,7 +63,10 @@ def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
     ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
     only when a cell without weight made it undefined (``0 * -inf``)."""
     with np.errstate(invalid="ignore"):
-        value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
+        if pw.flags.f_contiguous and a.flags.f_contiguous:
+            value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
+        else:               # a block of rows: its columns are contiguous, not the block
+            value = float(sum(np.dot(pw[:, j], a[:, j]) for j in range(a.shape[1])))
         if np.isfinite(value):
             return value
         return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
@@ -78,20 +81,23 @@ def _cov_weight(p: np.ndarray, j: int, m: int) -> np.ndarray:
 
 
 def _add_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
-                          post: np.ndarray, w: np.ndarray) -> None:
+                          post: np.ndarray, w: np.ndarray | None) -> None:
     """Add the posterior covariance of the per-class scores ``V`` (each class's columns
-    and their positions in ``theta``), weighted by ``w``, to ``H``."""
-    k = len(V)
-    for j in range(k):
-        Vj, ij = V[j]
-        for m in range(j, k):
-            Vm, im = V[m]
-            c = _cov_weight(post, j, m)
-            c *= w
-            blk = Vj.T @ (Vm * c[:, None])
-            H[np.ix_(ij, im)] += blk
-            if m != j:
-                H[np.ix_(im, ij)] += blk.T
+    and their positions in ``theta``), weighted by ``w`` (``None``: all 1), to ``H``:
+
+        sum_l V_l' diag(w p_l) V_l  -  S' diag(w) S,   S = [p_1 V_1, ..., p_k V_k]
+
+    (the sum over class pairs of ``(p_l [l = m] - p_l p_m) V_l V_m'`` as one product of
+    the stacked posterior-weighted scores instead of one per pair)."""
+    idx = np.concatenate([ij for _, ij in V])
+    S = np.empty((post.shape[0], idx.shape[0]), order="F")
+    col = 0
+    for j, (Vj, ij) in enumerate(V):
+        q = Vj.shape[1]
+        Sj = np.multiply(Vj, post[:, j:j + 1], out=S[:, col:col + q])
+        H[np.ix_(ij, ij)] += Vj.T @ (Sj if w is None else Sj * w[:, None])
+        col += q
+    H[np.ix_(idx, idx)] -= S.T @ (S if w is None else S * w[:, None])
 
 
 class MixtureModel:
@@ -178,9 +184,12 @@ class MixtureModel:
                      self.classmodel.constant_only else None)
 
     def weighted(self, post: np.ndarray) -> np.ndarray:
-        """``w * post`` row by row (``post`` itself, not a copy, when every weight is 1;
-        callers do not write to it)."""
-        return post if self.unit_weights else self.w[:, None] * post
+        """``w * post`` row by row, for ``(n, k)`` posteriors or one column of them
+        (``post`` itself, not a copy, when every weight is 1; callers do not write to
+        it)."""
+        if self.unit_weights:
+            return post
+        return self.w[:, None] * post if post.ndim == 2 else self.w * post
 
     def unit_sum(self, ed: EquationDesign, values: np.ndarray) -> np.ndarray:
         """Row quantities of an equation summed within units (groups)."""
@@ -282,8 +291,7 @@ class MixtureModel:
                 a += lp if lp.shape[0] == 1 else lp[rows]
                 if pw is not None:
                     q += em_objective(pw[rows], a)
-                pb, lse = posterior_rows(a, overwrite=True)
-                post[rows] = pb
+                lse = posterior_rows(a, out=post[rows])[1]
                 ll += float(np.dot(self.w[rows], lse[:, 0]))
         return post, (ll if np.isfinite(ll) else -np.inf), (q if pw is not None
                                                            else float("nan"))
@@ -362,7 +370,7 @@ class MixtureModel:
             items = [(ed, sl, ed.X, d1, d2)
                      for (ed, sl), (d1, d2) in zip(self.equations[j], row_parts)]
             del row_parts
-            self._add_class_equations(items, self.w * post[:, j], g, H, Vj, col, U,
+            self._add_class_equations(items, self.weighted(post[:, j]), g, H, Vj, col, U,
                                       post[:, j:j + 1])
             del items
             if Vj is not None:     # V is only needed for the Hessian
@@ -370,7 +378,7 @@ class MixtureModel:
         if H is not None:
             self._add_class_curvature(H, pi)
             # Posterior covariance of the per-class scores.
-            _add_score_covariance(H, V, post, self.w)
+            _add_score_covariance(H, V, post, None if self.unit_weights else self.w)
         return Derivatives(ll, g, H, post), U
 
     def _score_buffer(self, j: int, m_rows: int, rows: slice) -> tuple[np.ndarray, int]:
@@ -473,12 +481,13 @@ class MixtureModel:
                     items = [(ed, sl, X, d1, d2)
                              for (ed, sl), (X, d1, d2) in zip(eqs, parts[j])]
                     parts[j] = []
-                    self._add_class_equations(items, wb * pb[:, j], g, H, Vj, col)
+                    self._add_class_equations(items, pb[:, j] if self.unit_weights
+                                              else wb * pb[:, j], g, H, Vj, col)
                     del items
                     if Vj is not None:
                         V.append((Vj, self._score_index[j]))
                 if H is not None:
-                    _add_score_covariance(H, V, pb, wb)
+                    _add_score_covariance(H, V, pb, None if self.unit_weights else wb)
                 del V, parts, lf
         ll = float(np.dot(self.w, lse))
         if not np.isfinite(ll):

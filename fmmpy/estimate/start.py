@@ -136,7 +136,6 @@ def factor_score(model: MixtureModel) -> np.ndarray:
     variable is first averaged over the rows of a unit (units without rows in an
     equation take the variable's mean)."""
     columns: list[np.ndarray] = []
-    seen: set[bytes] = set()
     for cd in model.design.classes:
         for ed in cd.equations:
             ys = ed.family.factor_columns(ed.outcome)
@@ -145,9 +144,8 @@ def factor_score(model: MixtureModel) -> np.ndarray:
                 finite = np.isfinite(col)
                 if not finite.all() or np.ptp(col) == 0:
                     continue
-                key = col.tobytes()
-                if key not in seen:
-                    seen.add(key)
+                # (compared with the few kept columns, not through a copy as bytes)
+                if not any(np.array_equal(col, c) for c in columns):
                     columns.append(col)
     if not columns:
         raise FMMDataError("startvalues(factor): the model has no variable that varies")

@@ -447,6 +447,8 @@ def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: 
     sizes = [1 if M is None else M.shape[1] for M in mats]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     p = int(offsets[-1])
+    if mats and n > 1 and all(M is None or rows_identical(M) for M in mats):
+        return _grad_hess_same_rows(mats, w, d1, d2)
     g = np.empty(p)
     for j, M in enumerate(mats):
         wd = w * d1[:, j]
@@ -472,6 +474,22 @@ def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: 
             if k != j:
                 H[offsets[k]:offsets[k + 1], offsets[j]:offsets[j + 1]] = blk.T
     return g, H
+
+
+def _grad_hess_same_rows(mats: list, w: np.ndarray, d1: np.ndarray, d2: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`grad_hess_from_eta` when every block's design has identical rows (a
+    constant, or a broadcast row ``x``): the weighted sums of the derivatives, one
+    matrix-vector product each for the gradient and the Hessian, times ``x`` (``x x'``)."""
+    n, b = d1.shape
+    rows = [np.ones(1) if M is None else M[0] for M in mats]
+    x = np.concatenate(rows)
+    block = np.repeat(np.arange(b), [r.shape[0] for r in rows])
+    g = x * (d1.T @ w)[block]
+    if d2 is None:
+        return g, None
+    h = (d2.reshape(n, b * b, order="F").T @ w).reshape(b, b, order="F")
+    return g, np.outer(x, x) * h[np.ix_(block, block)]
 
 
 def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
