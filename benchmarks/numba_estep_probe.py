@@ -74,26 +74,31 @@ def _median_ms(fn, repeats: int = 7) -> float:
     return statistics.median(times) * 1e3
 
 
+def probe(n: int) -> None:
+    """Time both E-steps on ``n`` rows and print the ratio."""
+    df = normal_mixture(n)
+    d = build_design(parse_command("3: regress y"), df)
+    model = MixtureModel(d, build_layout(d))
+    mean, var, pi = np.array([-2.0, 1.0, 4.0]), np.array([1.0, 0.5, 2.0]), np.full(3, 1 / 3)
+    theta = np.array([np.log(pi[1] / pi[0]), np.log(pi[2] / pi[0]),
+                      mean[0], np.log(var[0]), mean[1], np.log(var[1]),
+                      mean[2], np.log(var[2])])
+    theta = model.layout.to_theta(model.layout.to_phi(theta))
+    post_np, ll_np, _ = model.e_step(theta)
+    y = df["y"].to_numpy()
+    post = np.empty((n, 3), order="F")
+    ll_nb = _estep(y, mean, var, np.log(pi), post)
+    assert abs(ll_nb - ll_np) <= 1e-9 * abs(ll_np), (ll_nb, ll_np)
+    assert np.allclose(post, post_np, rtol=1e-12, atol=1e-300)
+    t_np = _median_ms(lambda: model.e_step(theta, reuse=post_np))
+    t_nb = _median_ms(lambda: _estep(y, mean, var, np.log(pi), post))
+    print(f"n = {n:>9,}: numpy e_step {t_np:7.2f} ms   numba loop {t_nb:7.2f} ms   "
+          f"ratio numba / numpy {t_nb / t_np:.2f}")
+
+
 def main() -> None:
     for n in (200_000, 1_000_000):
-        df = normal_mixture(n)
-        d = build_design(parse_command("3: regress y"), df)
-        model = MixtureModel(d, build_layout(d))
-        mean, var, pi = np.array([-2.0, 1.0, 4.0]), np.array([1.0, 0.5, 2.0]), np.full(3, 1 / 3)
-        theta = np.array([np.log(pi[1] / pi[0]), np.log(pi[2] / pi[0]),
-                          mean[0], np.log(var[0]), mean[1], np.log(var[1]),
-                          mean[2], np.log(var[2])])
-        theta = model.layout.to_theta(model.layout.to_phi(theta))
-        post_np, ll_np, _ = model.e_step(theta)
-        y = df["y"].to_numpy()
-        post = np.empty((n, 3), order="F")
-        ll_nb = _estep(y, mean, var, np.log(pi), post)
-        assert abs(ll_nb - ll_np) <= 1e-9 * abs(ll_np), (ll_nb, ll_np)
-        assert np.allclose(post, post_np, rtol=1e-12, atol=1e-300)
-        t_np = _median_ms(lambda: model.e_step(theta, reuse=post_np))
-        t_nb = _median_ms(lambda: _estep(y, mean, var, np.log(pi), post))
-        print(f"n = {n:>9,}: numpy e_step {t_np:7.2f} ms   numba loop {t_nb:7.2f} ms   "
-              f"ratio numba / numpy {t_nb / t_np:.2f}")
+        probe(n)
 
 
 if __name__ == "__main__":
