@@ -214,8 +214,19 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     if one_column:
         XW = np.maximum(W, 0.0)
         XW *= X
+    elif p == 1:
+        # a constant-only design: weighted_least_squares' sums for every column at once
+        x0 = float(X[0, 0])
+        Wp = W if W.size == 0 or W.min() >= 0.0 else np.maximum(W, 0.0)
+        sums = Wp.sum(axis=0)
+        for j in np.flatnonzero(fitted):
+            A = x0 * x0 * float(sums[j])
+            if A > 0:
+                out[j, 0] = x0 * float(np.dot(Wp[:, j], y)) / A
+            else:
+                out[j, :-1] = weighted_least_squares(X, y, W[:, j])
     for j in range(m):
-        if not fitted[j]:
+        if not fitted[j] or (p == 1 and not one_column):
             continue
         if one_column:
             xw = XW[:, j]
