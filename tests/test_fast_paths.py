@@ -99,13 +99,18 @@ def test_oim_fit_skips_scores_and_sandwich_fit_still_has_them():
     assert np.all(np.isfinite(rob.bse.to_numpy())) and not np.allclose(oim.bse, rob.bse)
 
 
-@pytest.mark.parametrize("command", [
+# Models that go by blocks of rows on large samples (tested here on small ones).
+BLOCKED_COMMANDS = [
     "fmm 2: regress y x1 x2",
     "fmm 3: regress y x1",
+    "fmm 3: regress y",                  # a constant-only design (broadcast ones)
     "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
     "fmm 2: glm y x1, family(lognormal)",
     "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
-])
+]
+
+
+@pytest.mark.parametrize("command", BLOCKED_COMMANDS)
 def test_log_densities_by_row_blocks_equal_the_whole_sample(monkeypatch, command):
     # Large samples are evaluated in blocks of rows (model.ROW_CHUNK); shrink the block
     # so that a small sample takes that path, and compare with the one-pass values.
@@ -391,12 +396,7 @@ def test_em_objective_by_one_dot_product_equals_the_masked_sum():
     assert _q_value(pw, a) == -np.inf
 
 
-@pytest.mark.parametrize("command", [
-    "fmm 2: regress y x1 x2",
-    "fmm 3: regress y",
-    "fmm, lcprob(x1 x2): (pointmass y0) (poisson y0 x1 x2, exposure(t))",
-    "fmm 2, lcprob(x1): glm y x2, family(lognormal)",
-])
+@pytest.mark.parametrize("command", BLOCKED_COMMANDS)
 def test_e_step_by_row_blocks_equals_one_pass(monkeypatch, command):
     # EM's E-step on a large sample goes block by block, turning each block's joint
     # densities into posteriors in the memory of the previous posteriors.
