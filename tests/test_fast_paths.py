@@ -383,17 +383,17 @@ def test_newton_reuses_its_last_derivatives_for_the_variance():
 
 
 def test_em_objective_by_one_dot_product_equals_the_masked_sum():
-    from fmmpy.estimate.model import em_objective as _q_value
+    from fmmpy.estimate.model import em_objective
     rng = np.random.default_rng(14)
     pw = np.asfortranarray(rng.dirichlet(np.ones(3), size=500))
     a = np.asfortranarray(rng.normal(size=(500, 3)))
-    assert _q_value(pw, a) == pytest.approx(float(np.sum(pw * a)), rel=1e-13)
+    assert em_objective(pw, a) == pytest.approx(float(np.sum(pw * a)), rel=1e-13)
     # a class that cannot produce a row (-inf) where that row has no weight
     pw[:10, 2], a[:10, 2] = 0.0, -np.inf
-    assert _q_value(pw, a) == pytest.approx(float(np.sum(np.where(pw > 0, pw * a, 0.0))),
+    assert em_objective(pw, a) == pytest.approx(float(np.sum(np.where(pw > 0, pw * a, 0.0))),
                                             rel=1e-13)
     pw[0, 2] = 0.5
-    assert _q_value(pw, a) == -np.inf
+    assert em_objective(pw, a) == -np.inf
 
 
 @pytest.mark.parametrize("command", BLOCKED_COMMANDS)

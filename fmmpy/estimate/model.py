@@ -272,10 +272,11 @@ class MixtureModel:
         before the next block, written into ``reuse`` (an ``n x k`` column-major array
         that may be ``pw`` itself; its block is read before it is overwritten), so EM
         holds one ``n x k`` array, not three."""
+        q = float("nan") if pw is None else 0.0
         if not self._all_blocked:
-            with np.errstate(all="ignore"):
-                a = self.joint(theta)
-                q = float("nan") if pw is None else em_objective(pw, a)
+            a = self.joint(theta)
+            if pw is not None:
+                q = em_objective(pw, a)
             post, lse = posterior_rows(a, overwrite=True)
             ll = float(np.dot(self.w, lse[:, 0]))
             return post, (ll if np.isfinite(ll) else -np.inf), q
@@ -284,7 +285,7 @@ class MixtureModel:
         post = (reuse if reuse is not None and reuse.shape == shape
                 and reuse.flags.f_contiguous and reuse.flags.writeable
                 else np.empty(shape, order="F"))
-        ll = q = 0.0
+        ll = 0.0
         with np.errstate(all="ignore"):
             for b, rows in enumerate(self._row_blocks()):
                 a = self._block_log_density(theta, b)
@@ -293,8 +294,7 @@ class MixtureModel:
                     q += em_objective(pw[rows], a)
                 lse = posterior_rows(a, out=post[rows])[1]
                 ll += float(np.dot(self.w[rows], lse[:, 0]))
-        return post, (ll if np.isfinite(ll) else -np.inf), (q if pw is not None
-                                                           else float("nan"))
+        return post, (ll if np.isfinite(ll) else -np.inf), q
 
     def joint(self, theta: np.ndarray) -> np.ndarray:
         """``log pi_ij + log f_ij``."""
@@ -314,9 +314,7 @@ class MixtureModel:
 
     def posterior(self, theta: np.ndarray) -> tuple[np.ndarray, float]:
         """Posterior class probabilities ``(n, k)`` and the log likelihood."""
-        post, lse = posterior_rows(self.joint(theta), overwrite=True)
-        ll = float(np.dot(self.w, lse[:, 0]))
-        return post, (ll if np.isfinite(ll) else -np.inf)
+        return self.e_step(theta)[:2]
 
     # -- full likelihood derivatives -------------------------------------------------------
     def derivatives(self, theta: np.ndarray, order: int = 2, scores: bool = False
@@ -550,10 +548,7 @@ class MixtureModel:
     def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
         """``sum_ij w_i p_ij (log pi_ij + log f_ij)`` -- the number Stata prints beside
         ``(EM) log likelihood``."""
-        pw = self.weighted(post)
-        with np.errstate(all="ignore"):
-            a = self.joint(theta)
-            return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+        return em_objective(self.weighted(post), self.joint(theta))
 
     def m_step(self, theta: np.ndarray, post: np.ndarray, pw: np.ndarray | None = None
                ) -> np.ndarray:

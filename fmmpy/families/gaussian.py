@@ -208,31 +208,27 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     totals = W.sum(axis=0)
     fitted = ~(totals <= 0)      # as weighted_fit's `total <= 0` test
     out = np.array(init, dtype=float)
-    # weighted_least_squares' closed form for one column, all columns of W at once (a
-    # constant-only design goes to weighted_least_squares: sums, no products per row)
-    one_column = p == 1 and not rows_identical(X)
-    if one_column:
-        XW = np.maximum(W, 0.0)
-        XW *= X
-    elif p == 1:
-        # a constant-only design: weighted_least_squares' sums for every column at once
+    # One column: weighted_least_squares' closed form A = x'Wx, b = x'Wy for every
+    # column of W at once (a constant-only design: its sums, no products per row).
+    closed = None
+    if p == 1 and rows_identical(X):
         x0 = float(X[0, 0])
         Wp = W if W.size == 0 or W.min() >= 0.0 else np.maximum(W, 0.0)
         sums = Wp.sum(axis=0)
-        for j in np.flatnonzero(fitted):
-            A = x0 * x0 * float(sums[j])
+
+        def closed(j: int) -> tuple[float, float]:
+            return x0 * x0 * float(sums[j]), x0 * float(np.dot(Wp[:, j], y))
+    elif p == 1:
+        XW = np.maximum(W, 0.0)
+        XW *= X
+
+        def closed(j: int) -> tuple[float, float]:
+            return np.dot(XW[:, j], X[:, 0]), np.dot(XW[:, j], y)
+    for j in np.flatnonzero(fitted):
+        if closed is not None:
+            A, b = closed(j)
             if A > 0:
-                out[j, 0] = x0 * float(np.dot(Wp[:, j], y)) / A
-            else:
-                out[j, :-1] = weighted_least_squares(X, y, W[:, j])
-    for j in range(m):
-        if not fitted[j] or (p == 1 and not one_column):
-            continue
-        if one_column:
-            xw = XW[:, j]
-            A = np.dot(xw, X[:, 0])
-            if A > 0:
-                out[j, 0] = np.dot(xw, y) / A
+                out[j, 0] = b / A
                 continue
         out[j, :-1] = weighted_least_squares(X, y, W[:, j])
     r = class_means(X, out[:, :-1], y.shape[0])
