@@ -383,7 +383,7 @@ def test_newton_reuses_its_last_derivatives_for_the_variance():
 
 
 def test_em_objective_by_one_dot_product_equals_the_masked_sum():
-    from fmmpy.estimate.model import em_objective
+    from fmmpy.estimate.mstep import em_objective
     rng = np.random.default_rng(14)
     pw = np.asfortranarray(rng.dirichlet(np.ones(3), size=500))
     a = np.asfortranarray(rng.normal(size=(500, 3)))

@@ -1,4 +1,5 @@
-"""How the EM M-step splits into separate fits, read from the layout's constraints.
+"""The EM M-step: the complete-data objective, its derivatives and maximization, and
+how the maximization splits into separate fits, read from the layout's constraints.
 
 Without constraints the complete-data objective separates: the class model, and
 every equation of every class, are maximized on their own.  ``lcinvariant()`` ties
@@ -32,9 +33,11 @@ from typing import Any
 
 import numpy as np
 
+from ..families.base import grad_hess_from_eta, linear_predictors
+from ..linalg import ascent_direction
 from .layout import ParamLayout
 
-__all__ = ["TiedGroup", "m_step_plan"]
+__all__ = ["CompleteDataObjective", "TiedGroup", "em_objective", "m_step_plan"]
 
 
 @dataclass(frozen=True)
@@ -126,3 +129,162 @@ def _tied_blocks(eqs: Sequence[tuple[Any, slice]], col: np.ndarray, uses: np.nda
         elif not np.all(uses[cols] == 1):
             return None
     return frozenset(tied)
+
+
+def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
+    """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
+    ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
+    only when a cell without weight made it undefined (``0 * -inf``)."""
+    with np.errstate(invalid="ignore"):
+        if pw.flags.f_contiguous and a.flags.f_contiguous:
+            value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
+        else:               # a block of rows: its columns are contiguous, not the block
+            value = float(sum(np.dot(pw[:, j], a[:, j]) for j in range(a.shape[1])))
+        if np.isfinite(value):
+            return value
+        return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+
+
+class CompleteDataObjective:
+    """The complete-data (EM) side of :class:`~fmmpy.estimate.model.MixtureModel`:
+    the expected complete-data log likelihood for fixed posteriors, its derivatives
+    (the start fits) and its maximization (EM's M-step).  The model provides
+    ``layout``, ``k``, ``classmodel``, ``equations``, ``weighted()``, ``joint()``, its
+    row blocks ``_blocks``, the shared equations ``_shared`` and the plan of
+    :func:`m_step_plan` (``_plan``, ``_plan_equations``)."""
+
+    def q_derivatives(self, theta: np.ndarray, post: np.ndarray, order: int = 2,
+                      part: int | None = None
+                      ) -> tuple[float, float, np.ndarray, np.ndarray | None]:
+        """The expected complete-data log likelihood for fixed posteriors, split into
+        its class part and outcome part, with gradient and Hessian in ``theta``;
+        ``part=0`` (``1``) computes only the class (outcome) part, leaving the other's
+        value 0 and its derivatives zero."""
+        lay = self.layout
+        pw = self.weighted(post)
+        p = lay.n_params
+        g = np.zeros(p)
+        H = np.zeros((p, p)) if order >= 2 else None
+        q_class = 0.0
+        if self.k > 1 and part != 1:
+            q_class, gc, Hc = self.classmodel.q_derivatives(pw, lay.deltas(theta))
+            idx = np.concatenate([np.arange(b.start, b.stop) for b in lay.blocks
+                                  if b.kind == "class"])
+            g[idx] = gc
+            if H is not None:
+                H[np.ix_(idx, idx)] = Hc
+        q_out = 0.0
+        for j in range(self.k if part != 0 else 0):
+            for ed, sl in self.equations[j]:
+                pw_rows = ed.to_rows(pw[:, j])
+                # A large sample block by block (the same sums, added per block).
+                pieces = self._blocks.get(id(ed)) or [(slice(None), ed.outcome, ed.X,
+                                                       ed.offset)]
+                for b, (rows, outcome, X, offset) in enumerate(pieces):
+                    ll_e, d1, d2 = ed.family.derivatives(
+                        outcome, linear_predictors(ed.blocks, X, theta[sl], outcome.n, offset),
+                        order=max(order, 1))
+                    pwb = pw_rows[rows]
+                    with np.errstate(all="ignore"):
+                        q_out += float(np.dot(pwb, np.where(pwb > 0, ll_e, 0.0)))
+                    ge, He = grad_hess_from_eta(ed.blocks, X, pwb, d1,
+                                                d2 if order >= 2 else None)
+                    del ll_e, d1, d2
+                    if b == 0:
+                        g[sl] = ge
+                        if H is not None:
+                            H[sl, sl] = He
+                    else:
+                        g[sl] += ge
+                        if H is not None:
+                            H[sl, sl] += He
+        return q_class, q_out, g, H
+
+    def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
+        """``sum_ij w_i p_ij (log pi_ij + log f_ij)`` -- the number Stata prints beside
+        ``(EM) log likelihood``."""
+        return em_objective(self.weighted(post), self.joint(theta))
+
+    def m_step(self, theta: np.ndarray, post: np.ndarray, pw: np.ndarray | None = None
+               ) -> np.ndarray:
+        """Parameters maximizing the complete-data objective for fixed posteriors.
+
+        The class model and each equation are fitted on their own (closed forms where
+        a family has them); equations whose parameters are tied across classes
+        (``lcinvariant()``) are fitted together by their family's
+        :meth:`~fmmpy.families.base.Family.weighted_fit_tied` (the pooled variance of
+        ``lcinvariant(errvar)`` for normal outcomes).  Other constraints, or ties a
+        family cannot fit in closed form, fit all parts jointly by Newton in the free
+        parameters.  ``pw``, the weighted posteriors ``w * post``, may be passed when the
+        caller has them.
+        """
+        lay = self.layout
+        if self._plan is None:
+            return self._constrained_m_step(theta, post)
+        new = np.array(theta, dtype=float)
+        if pw is None:
+            pw = self.weighted(post)
+        if self.k > 1:
+            deltas = self.classmodel.fit(pw, lay.deltas(theta))
+            for j, d in enumerate(deltas):
+                b = lay.class_block(j)
+                if b is not None:
+                    new[b.slice] = d
+        done: set[int] = set()
+        # A row-major pw (probabilities given to a start) is fitted class by class, as
+        # before: BLAS sums a strided column in another order than a contiguous one.
+        together = pw.flags.f_contiguous
+        for group, eqs in self._plan_equations:
+            if not group.tied:
+                (ed, sl), j = eqs[0]
+                shared = self._shared.get(id(ed))
+                # the classes sharing the equation together (not on a large sample,
+                # where the n x k temporaries would raise the peak memory)
+                if shared is not None and together and id(ed) not in self._blocks:
+                    if id(ed) not in done:
+                        done.add(id(ed))
+                        idx = shared[1]
+                        new[idx] = ed.family.weighted_fit_classes(
+                            ed.outcome, ed.X, pw[:, shared[2]] if isinstance(shared[2], slice)
+                            else np.asfortranarray(pw[:, shared[2]]),
+                            theta[idx], ed.offset)
+                    continue
+                new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
+                                                 theta[sl], ed.offset)
+                continue
+            parts = [(ed.outcome, ed.X, ed.to_rows(pw[:, j]), theta[sl], ed.offset)
+                     for (ed, sl), j in eqs]
+            fitted = eqs[0][0][0].family.weighted_fit_tied(parts, group.tied)
+            if fitted is None:
+                return self._constrained_m_step(theta, post)
+            for ((_, sl), _), params in zip(eqs, fitted):
+                new[sl] = params
+        return new
+
+    def _constrained_m_step(self, theta: np.ndarray, post: np.ndarray,
+                            max_iter: int = 25) -> np.ndarray:
+        lay = self.layout
+        phi = lay.to_phi(theta)
+
+        def value(ph: np.ndarray) -> float:
+            return self.q_value(lay.to_theta(ph), post)
+
+        f = value(phi)
+        for _ in range(max_iter):
+            qc, qo, g, H = self.q_derivatives(lay.to_theta(phi), post)
+            gp, Hp = lay.T.T @ g, lay.T.T @ H @ lay.T
+            step = ascent_direction(gp, Hp)[0]
+            t = 1.0
+            while t > 1e-8:
+                trial = phi + t * step
+                f_t = value(trial)
+                if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
+                    break
+                t *= 0.5
+            else:
+                break
+            done = abs(f_t - f) <= 1e-12 * (abs(f) + 1)
+            phi, f = trial, f_t
+            if done:
+                break
+        return lay.to_theta(phi)
