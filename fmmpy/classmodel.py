@@ -162,11 +162,12 @@ class ClassModel:
                 t *= 0.5
             else:
                 break
-            done = abs(f_new - f) <= tol * (abs(f) + 1)
+            done = (abs(f_new - f) <= tol * (abs(f) + 1)
+                    and np.max(np.abs(t * step)) < 1e-9)
             deltas = trial
-            f, g, H = self.q_derivatives(pw, deltas, lp=lp, unit=unit, value=f_new)
-            if done and np.max(np.abs(t * step)) < 1e-9:
+            if done:            # (no derivatives at the solution: nothing uses them)
                 break
+            f, g, H = self.q_derivatives(pw, deltas, lp=lp, unit=unit, value=f_new)
         return deltas
 
     def _stack(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:

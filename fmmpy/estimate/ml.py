@@ -68,7 +68,7 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
                    tolerance: float = 1e-6, ltolerance: float = 1e-7,
                    nrtolerance: float = 1e-5, nonrtolerance: bool = False,
                    log: IterationLog | None = None, caption: str = "Log likelihood",
-                   max_halvings: int = 60) -> NRResult:
+                   max_halvings: int = 60, null_step: float = 0.0) -> NRResult:
     """Maximize ``fun`` from ``x0``.
 
     Parameters
@@ -82,6 +82,12 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
         Receives ``Iteration #:`` lines.
     caption : str
         Text before ``=`` in the log (``Log likelihood``, ``(class) log likelihood``).
+    null_step : float
+        A Newton step whose largest relative change is at most this is not evaluated:
+        the iterate stays where it is, with its value and derivatives (a start that is
+        already the maximum, as a closed-form fit is, costs one evaluation instead of
+        two; the logged iteration shows the same value, as the evaluation would).
+        0 (the default) evaluates every step.
 
     Returns
     -------
@@ -105,27 +111,14 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
     while it < iterate:
         it += 1
         step = ascent_direction(g, H)[0]
-        t = 1.0
-        backed = False
-        stuck = False
-        f_new = -np.inf
-        x_new = x
-        slack = 1e-12 * (abs(f) + 1.0)  # rounding noise at an exact optimum is not a decrease
-        g_new = H_new = None
-        for halving in range(max_halvings):
-            x_new = x + t * step
-            # The full step is usually taken: its value comes with the derivatives
-            # needed next (one evaluation, not two); halved steps only need the value.
-            f_new, g_new, H_new = fun(x_new, 2) if halving == 0 else (fun(x_new, 0)[0],
-                                                                      None, None)
-            if np.isfinite(f_new) and f_new >= f - slack:
-                break
-            t *= 0.5
-            backed = True
+        backed = stuck = False
+        if null_step > 0.0 and _mreldif(x + step, x) <= null_step:
+            x_new, f_new, g_new, H_new = x, f, g, H     # rounding noise: not evaluated
         else:
-            # No step improves the objective: a numerical maximum, or a flat region.
-            x_new, f_new, stuck = x, f, True
-            g_new, H_new = g, H
+            x_new, f_new, g_new, H_new, backed, stuck = _line_search(fun, x, f, step,
+                                                                     max_halvings)
+            if stuck:
+                g_new, H_new = g, H
         if g_new is None:
             g_new, H_new = fun(x_new, 2)[1:]
         concave = is_negative_definite(H_new)
@@ -150,6 +143,27 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
         if stuck:
             break
     return NRResult(x, f, g, H, it, converged, concave)
+
+
+def _line_search(fun: Objective, x: np.ndarray, f: float, step: np.ndarray,
+                 max_halvings: int) -> tuple[np.ndarray, float, np.ndarray | None,
+                                             np.ndarray | None, bool, bool]:
+    """Newton's step with halving: ``(x_new, f_new, g_new, H_new, backed, stuck)``;
+    ``g_new``/``H_new`` are ``None`` when a halved step was taken (only its value was
+    computed), ``stuck`` when no step improves the objective (``x`` is returned)."""
+    slack = 1e-12 * (abs(f) + 1.0)  # rounding noise at an exact optimum is not a decrease
+    t = 1.0
+    for halving in range(max_halvings):
+        x_new = x + t * step
+        # The full step is usually taken: its value comes with the derivatives needed
+        # next (one evaluation, not two); halved steps only need the value.
+        f_new, g_new, H_new = fun(x_new, 2) if halving == 0 else (fun(x_new, 0)[0],
+                                                                  None, None)
+        if np.isfinite(f_new) and f_new >= f - slack:
+            return x_new, f_new, g_new, H_new, halving > 0, False
+        t *= 0.5
+    # No step improves the objective: a numerical maximum, or a flat region.
+    return x, f, None, None, True, True
 
 
 def maximize_likelihood(model: "MixtureModel", theta0: np.ndarray, settings: "FMMSettings",

@@ -278,7 +278,11 @@ def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: n
         if log is not None:
             log.iteration(0, fun(np.zeros(0), 0)[0], caption)
         return full(np.zeros(0))
-    result = newton_raphson(fun, phi0[cols], iterate=iterate, log=log, caption=caption)
+    # A closed-form start (the constant-only class model, least squares) is already the
+    # maximum: its Newton step is rounding noise, logged as Stata's second iteration
+    # without a second evaluation.
+    result = newton_raphson(fun, phi0[cols], iterate=iterate, log=log, caption=caption,
+                            null_step=1e-10)
     return full(result.x)
 
 

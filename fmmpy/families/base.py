@@ -366,7 +366,10 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
             trial = params + t * step
             eta_t = linear_predictors(blocks, X, trial, n, offset)
             with np.errstate(all="ignore"):     # a trial step may overflow; it is halved
-                ll_t = family.loglik(outcome, eta_t)
+                # The full step is usually taken: its value comes with the derivatives
+                # the next iteration needs (one evaluation, not two).
+                full = t == 1.0
+                ll_t, d1_t, d2_t = family.derivatives(outcome, eta_t, order=2 if full else 0)
                 f_t = _weighted_sum(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
@@ -376,16 +379,23 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
         converged = abs(f_t - f) <= tol * (abs(f) + 1) and np.max(
             np.abs(trial - params) / (np.abs(params) + 1)) < 1e-8
         params, f = trial, f_t
-        ll, d1, d2 = family.derivatives(outcome, eta_t, order=2)
-        if converged:
+        if converged:           # (no derivatives at the solution: nothing uses them)
             break
+        if full:
+            d1, d2 = d1_t, d2_t
+        else:
+            with np.errstate(all="ignore"):
+                d1, d2 = family.derivatives(outcome, eta_t, order=2)[1:]
     return params
 
 
 def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
     """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
-    (a row another class explains)."""
-    return float(np.dot(w, np.where(w > 0, ll, 0.0)))
+    (a row another class explains): one dot product (a row of weight 0 and finite
+    ``ll`` adds 0 either way), the masked sum only when that is not finite."""
+    with np.errstate(invalid="ignore"):
+        value = float(np.dot(w, ll))
+    return value if np.isfinite(value) else float(np.dot(w, np.where(w > 0, ll, 0.0)))
 
 
 def intercept_start(X: np.ndarray, value: float) -> np.ndarray:
