@@ -418,3 +418,112 @@ def test_e_step_by_row_blocks_equals_one_pass(monkeypatch, command):
     np.testing.assert_allclose(b.theta, a.theta, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(b.q_history, a.q_history, rtol=1e-12)
     np.testing.assert_allclose(b.ll_history, a.ll_history, rtol=1e-12)
+
+
+def test_newton_does_not_evaluate_a_step_below_rounding():
+    # The start fits pass null_step: a start that already maximizes (a closed form)
+    # costs one evaluation, and the log shows Stata's two iterations with one value.
+    from fmmpy.estimate.log import IterationLog
+    from fmmpy.estimate.ml import newton_raphson
+    calls = []
+
+    def f(x, order):
+        calls.append(order)
+        return -float((x - 1.0) @ (x - 1.0)), -2.0 * (x - 1.0), -2.0 * np.eye(2)
+
+    for null_step, evaluations in ((0.0, 2), (1e-10, 1)):
+        calls.clear()
+        log = IterationLog(echo=False)
+        r = newton_raphson(f, np.ones(2), log=log, caption="(outcome) log likelihood",
+                           null_step=null_step)
+        assert len(calls) == evaluations and r.converged and r.iterations == 1
+        assert [line.split("=")[1] for line in log.lines() if "Iteration" in line] == [" 0"] * 2
+    calls.clear()       # a step that is not rounding noise is evaluated, the next one not
+    r = newton_raphson(f, np.array([0.0, 1.0]), null_step=1e-10)
+    assert calls == [2, 2] and r.iterations == 2 and np.allclose(r.x, 1.0, rtol=0, atol=1e-15)
+
+
+def _newton_fit_before(family, outcome, X, w, init):
+    # newton_weighted_fit as it was: the value of every trial point, then derivatives
+    # at the accepted point, also at the solution.
+    from fmmpy.families.base import grad_hess_from_eta, linear_predictors
+    from fmmpy.linalg import ascent_direction
+    blocks = family.blocks(("y",))
+    n = outcome.n
+    params = np.array(init, dtype=float)
+    ll, d1, d2 = family.derivatives(outcome, linear_predictors(blocks, X, params, n), order=2)
+    f = float(np.dot(w, np.where(w > 0, ll, 0.0)))
+    for _ in range(50):
+        g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
+        step = ascent_direction(g, H)[0]
+        t = 1.0
+        for _ in range(40):
+            trial = params + t * step
+            eta_t = linear_predictors(blocks, X, trial, n)
+            with np.errstate(all="ignore"):
+                ll_t = family.loglik(outcome, eta_t)
+                f_t = float(np.dot(w, np.where(w > 0, ll_t, 0.0)))
+            if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
+                break
+            t *= 0.5
+        else:
+            return params
+        converged = abs(f_t - f) <= 1e-10 * (abs(f) + 1) and np.max(
+            np.abs(trial - params) / (np.abs(params) + 1)) < 1e-8
+        params, f = trial, f_t
+        ll, d1, d2 = family.derivatives(outcome, eta_t, order=2)
+        if converged:
+            break
+    return params
+
+
+@pytest.mark.parametrize("family", ["poisson", "logit", "nbreg"])
+def test_newton_m_step_equals_the_value_then_derivatives_loop(family):
+    # newton_weighted_fit evaluates the full step with its derivatives (one call, not
+    # two) and none at the solution: the same iterates, the same numbers.
+    from fmmpy.families.base import Outcome, newton_weighted_fit
+    from fmmpy.families.binomial import Binomial
+    from fmmpy.families.nbreg import NBreg
+    from fmmpy.families.poisson import Poisson
+    rng = np.random.default_rng(31)
+    n = 3000
+    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
+    mu = np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))
+    if family == "logit":
+        fam, y = Binomial(), (rng.random(n) < mu / (1 + mu)).astype(float)
+    else:
+        fam = Poisson() if family == "poisson" else NBreg()
+        y = rng.poisson(mu).astype(float)
+    outcome = Outcome(y)
+    w = rng.random(n)
+    w[:200] = 0.0                                      # rows another class explains
+    init = np.zeros(len(fam.blocks(("y",))) + 2)
+    np.testing.assert_array_equal(newton_weighted_fit(fam, outcome, X, w, init),
+                                  _newton_fit_before(fam, outcome, X, w, init))
+
+
+@pytest.mark.parametrize("n", [500, 300_000])
+def test_constant_normal_m_step_from_moments_equals_two_passes(n):
+    # A constant-only normal M-step takes the weighted mean and variance from the
+    # moments about a fixed centre; a class far from the centre relative to its spread
+    # (here 1e6 standard deviations) gets the exact two-pass sum.
+    from fmmpy.families.gaussian import normal_fit_classes
+    from fmmpy.linalg import constant_design, weighted_residual_ss
+    rng = np.random.default_rng(32)
+    y = np.concatenate([rng.normal(0.0, 1.0, n - n // 10), rng.normal(1e3, 1e-3, n // 10)])
+    W = np.asfortranarray(rng.dirichlet(np.ones(3), size=n))
+    W[: n - n // 10, 2] = 0.0                          # class 3: only the far rows
+    W[:, 1] = 0.0 if n == 500 else W[:, 1]             # a class without weight
+    X = constant_design(n)
+    init = rng.normal(size=(3, 2))
+    out, var, fitted = normal_fit_classes(y, X, W, init)
+    for j in range(3):
+        total = W[:, j].sum()
+        if total <= 0:
+            assert not fitted[j] and np.array_equal(out[j], init[j])
+            continue
+        mean = np.dot(W[:, j], y) / total
+        exact = weighted_residual_ss(X, y, np.array([mean]), W[:, j]) / total
+        assert out[j, 0] == pytest.approx(mean, rel=1e-13, abs=1e-13)
+        assert var[j] == pytest.approx(exact, rel=1e-11)
+    assert 1e-7 < var[2] < 1e-5        # the far class's own spread (sd 1e-3), not 1e6

@@ -238,9 +238,10 @@ class CompleteDataObjective:
             if not group.tied:
                 (ed, sl), j = eqs[0]
                 shared = self._shared.get(id(ed))
-                # the classes sharing the equation together (not on a large sample,
-                # where the n x k temporaries would raise the peak memory)
-                if shared is not None and together and id(ed) not in self._blocks:
+                # the classes sharing the equation together (on a large sample only
+                # when their columns of pw are a view: no n x k copy)
+                if shared is not None and together and (
+                        id(ed) not in self._blocks or isinstance(shared[2], slice)):
                     if id(ed) not in done:
                         done.add(id(ed))
                         idx = shared[1]

@@ -21,8 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from .base import (Block, Family, Outcome, observed, outcome_term, weighted_least_squares,
-                   weighted_residual_ss)
+from .base import (Block, Family, Outcome, observed, outcome_term)
 from .gaussian import class_means, normal_fit_classes
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
@@ -76,15 +75,15 @@ class Lognormal(Family):
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        # One class of normal_fit_classes (the same numbers as the classes together).
         z = _log_y(outcome)
         if offset is not None:
             z = z - offset
-        total = float(w.sum())
-        if total <= 0:
-            return np.asarray(init, dtype=float)
-        beta = weighted_least_squares(X["main"], z, w)
-        var = weighted_residual_ss(X["main"], z, beta, w) / total
-        return np.append(beta, 0.5 * np.log(max(var, 1e-300)))
+        out, var, fitted = normal_fit_classes(z, X["main"], w[:, None],
+                                              np.asarray(init, dtype=float)[None, :])
+        if fitted[0]:
+            out[0, -1] = 0.5 * np.log(max(var[0], 1e-300))
+        return out[0]
 
     # Several classes sharing the equation at once: the arithmetic of derivatives and
     # weighted_fit, element by element.
