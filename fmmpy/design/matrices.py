@@ -245,18 +245,26 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
         check.remove(c)
         check.insert(0, c)
     kept: list[int] = []
-    basis = np.zeros((X.shape[0], 0))
+    # The orthonormal basis of the kept columns, one contiguous row per vector, filled in
+    # place (not re-stacked per column).
+    # place (not re-stacked per column), and one work vector: on a large sample, fresh
+    # n-row temporaries per column cost more (first touches of new memory) than the
+    # arithmetic.
+    basis = np.empty((len(check), X.shape[0]))
+    work = np.empty(X.shape[0])
     for j in check:
-        col = X[:, j]
-        norm = np.linalg.norm(col)
+        resid = basis[len(kept)]
+        resid[:] = X[:, j]
+        norm = np.linalg.norm(resid)
         if norm == 0:
             continue
-        resid = col - basis @ (basis.T @ col)
-        resid = resid - basis @ (basis.T @ resid)
+        B = basis[:len(kept)]
+        for _ in range(2):          # twice: Gram-Schmidt that stays orthogonal
+            resid -= np.matmul(B @ resid, B, out=work)
         rnorm = np.linalg.norm(resid)
         if rnorm <= rtol * norm * np.sqrt(X.shape[0]):
             continue
-        basis = np.column_stack([basis, resid / rnorm])
+        resid /= rnorm
         kept.append(j)
     return np.array(sorted(kept), dtype=int)
 

@@ -136,8 +136,12 @@ def factor_score(model: MixtureModel) -> np.ndarray:
     variable is first averaged over the rows of a unit (units without rows in an
     equation take the variable's mean)."""
     columns: list[np.ndarray] = []
+    seen: set[int] = set()
     for cd in model.design.classes:
         for ed in cd.equations:
+            if id(ed) in seen:          # an equation the classes share: its columns once
+                continue
+            seen.add(id(ed))
             ys = ed.family.factor_columns(ed.outcome)
             for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
                 col = _unit_means(model, ed, col)
@@ -151,17 +155,19 @@ def factor_score(model: MixtureModel) -> np.ndarray:
         raise FMMDataError("startvalues(factor): the model has no variable that varies")
     if len(columns) == 1:
         return columns[0]
-    M = np.column_stack(columns)
+    # The standardized score Zs v with Zs = (M - mean) / sd, as C (v / sd) from the
+    # centred columns C and their weighted covariance (one product over the rows).
+    C = np.column_stack(columns)
     w = model.w
-    mean = np.average(M, axis=0, weights=w)
-    sd = np.sqrt(np.average((M - mean) ** 2, axis=0, weights=w))
-    Zs = (M - mean) / sd
-    corr = (Zs * w[:, None]).T @ Zs / w.sum()
-    vals, vecs = np.linalg.eigh(corr)
+    total = float(w.sum())
+    C -= (w @ C) / total
+    cov = C.T @ (C if model.unit_weights else C * w[:, None]) / total
+    sd = np.sqrt(np.diag(cov))
+    vals, vecs = np.linalg.eigh(cov / np.outer(sd, sd))
     v = vecs[:, np.argmax(vals)]
     if v[0] < 0:
         v = -v
-    return Zs @ v
+    return C @ (v / sd)
 
 
 def _unit_means(model: MixtureModel, ed, col: np.ndarray) -> np.ndarray:  # noqa: ANN001
