@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["ascent_direction", "constant_design", "cross", "is_negative_definite",
-           "logsumexp_rows", "posterior_rows", "rows_identical", "weighted_least_squares",
+           "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
+           "weighted_cross_products_classes", "weighted_least_squares",
            "weighted_residual_ss"]
 
 # Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
@@ -204,6 +205,24 @@ def weighted_least_squares(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.nd
     # of the (equilibrated) normal equations; a rank-deficient or ill-conditioned X'WX
     # goes to the SVD least-squares solution instead.
     A, b = _weighted_cross_products(X, y, w)
+    return solve_normal_equations(A, b, X, y, w)
+
+
+def solve_normal_equations(A: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray,
+                           w: np.ndarray) -> np.ndarray:
+    """The weighted least-squares coefficients from ``A = X'WX`` and ``b = X'Wy``
+    (as :func:`weighted_least_squares` computes them): a Cholesky solve of the
+    equilibrated normal equations, or the SVD least-squares solution of the rows
+    when ``A`` is rank deficient or ill-conditioned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(4.0), np.ones(4)])
+    >>> y = 2 * np.arange(4.0) + 1
+    >>> np.round(solve_normal_equations(X.T @ X, X.T @ y, X, y, np.ones(4)), 6)
+    array([2., 1.])
+    """
     d = np.sqrt(A.diagonal())
     if X.shape[1] == 1:
         if d[0] > 0:
@@ -241,6 +260,40 @@ def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
         A += Xw.T @ Xb
         b += Xw.T @ y[i:i + ROW_BLOCK]
     return A, b
+
+
+def weighted_cross_products_classes(X: np.ndarray, y: np.ndarray, W: np.ndarray,
+                                    cols: np.ndarray
+                                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X'W_jX``, ``X'W_jy`` and ``y'W_jy`` for the columns ``j`` in ``cols`` of the
+    weights ``W`` (``(len(cols), p, p)``, ``(len(cols), p)``, ``(len(cols),)``):
+    the first two the numbers of :func:`weighted_least_squares`' sums column by
+    column, ``y^2`` formed once per block of rows for all columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(3.0), np.ones(3)])
+    >>> A, b, s = weighted_cross_products_classes(X, np.arange(3.0), np.ones((3, 1)),
+    ...                                           np.array([0]))
+    >>> A[0].tolist(), b[0].tolist(), s.tolist()
+    ([[5.0, 3.0], [3.0, 3.0]], [5.0, 3.0], [5.0])
+    """
+    n, p = X.shape
+    A = np.zeros((len(cols), p, p))
+    b = np.zeros((len(cols), p))
+    s = np.zeros(len(cols))
+    step = n if n <= 2 * ROW_BLOCK else ROW_BLOCK
+    for i in range(0, n, step):
+        Xb, yb = X[i:i + step], y[i:i + step]
+        y2 = yb * yb
+        for c, j in enumerate(cols):
+            wb = np.maximum(W[i:i + step, j], 0.0)
+            Xw = Xb * wb[:, None]
+            A[c] += Xw.T @ Xb
+            b[c] += Xw.T @ yb
+            s[c] += np.dot(wb, y2)
+    return A, b, s
 
 
 def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray

@@ -527,3 +527,26 @@ def test_constant_normal_m_step_from_moments_equals_two_passes(n):
         assert out[j, 0] == pytest.approx(mean, rel=1e-13, abs=1e-13)
         assert var[j] == pytest.approx(exact, rel=1e-11)
     assert 1e-7 < var[2] < 1e-5        # the far class's own spread (sd 1e-3), not 1e6
+
+
+@pytest.mark.parametrize("n", [600, 300_000])
+@pytest.mark.parametrize("level", [0.0, 1e4])
+def test_regression_m_step_from_sums_equals_two_passes(n, level):
+    # A normal regression M-step takes the residual sum of squares from X'WX, X'Wy and
+    # y'Wy; with y far above its residual spread (level 1e4, sd 1) the difference would
+    # lose 8 digits, and the exact sum of squared residuals is taken instead.
+    from fmmpy.families.gaussian import normal_fit_classes
+    from fmmpy.linalg import weighted_residual_ss
+    rng = np.random.default_rng(33)
+    X = np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])
+    y = level + X @ np.array([1.0, -2.0, 0.5]) + rng.normal(size=n)
+    W = np.asfortranarray(rng.dirichlet(np.ones(3), size=n))
+    W[:, 1] = 0.0                                      # a class without weight
+    init = rng.normal(size=(3, 4))
+    out, var, fitted = normal_fit_classes(y, X, W, init)
+    assert list(fitted) == [True, False, True] and np.array_equal(out[1], init[1])
+    for j in (0, 2):
+        beta = weighted_least_squares(X, y, W[:, j])
+        np.testing.assert_array_equal(out[j, :-1], beta)       # the same sums, solved alike
+        exact = weighted_residual_ss(X, y, beta, W[:, j]) / W[:, j].sum()
+        assert var[j] == pytest.approx(exact, rel=1e-12)
