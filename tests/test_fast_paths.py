@@ -550,3 +550,16 @@ def test_regression_m_step_from_sums_equals_two_passes(n, level):
         np.testing.assert_array_equal(out[j, :-1], beta)       # the same sums, solved alike
         exact = weighted_residual_ss(X, y, beta, W[:, j]) / W[:, j].sum()
         assert var[j] == pytest.approx(exact, rel=1e-12)
+
+
+def test_distinct_values_counted_up_to_a_cap_equal_the_sorted_count():
+    # check_data only asks whether an outcome has more distinct values than a few
+    # classes: counting them up to a cap gives np.unique's count below the cap.
+    from fmmpy.estimate.diagnose import _distinct_rows
+    rng = np.random.default_rng(34)
+    for y in (rng.integers(0, 4, 1000).astype(float), np.full(50, 2.5),
+              rng.integers(0, 3, (400, 2)).astype(float), rng.normal(size=300)):
+        exact = np.unique(y, axis=0).shape[0]
+        assert _distinct_rows(y) == exact
+        for cap in (1, 2, 3, 4, 5, 10):
+            assert _distinct_rows(y, cap) == min(exact, cap)

@@ -76,8 +76,18 @@ class Diagnosis:
     message: str
 
 
-def _distinct_rows(y: np.ndarray) -> int:
-    return int(np.unique(y if y.ndim == 1 else y, axis=0).shape[0])
+def _distinct_rows(y: np.ndarray, cap: int | None = None) -> int:
+    """The number of distinct values (rows, for several columns) of ``y``; with ``cap``
+    counted only up to ``cap``: one pass per value found instead of sorting them all."""
+    if cap is None:
+        return int(np.unique(y, axis=0).shape[0])
+    found = 0
+    rest = y
+    while rest.shape[0] and found < cap:
+        differ = rest != rest[0]
+        rest = rest[differ if rest.ndim == 1 else differ.any(axis=1)]
+        found += 1
+    return found
 
 
 def _unique_equations(model: MixtureModel) -> list[tuple[EquationDesign, list[int]]]:
@@ -116,7 +126,7 @@ def check_data(model: MixtureModel) -> None:
     for ed, classes in _unique_equations(model):
         y = _outcome_values(ed)
         name = _outcome_name(ed)
-        distinct = _distinct_rows(y)
+        distinct = _distinct_rows(y, 2)
         if distinct < 2:
             value = fmt_g(float(np.ravel(y)[0]), 9).strip() if y.size else "."
             raise FMMDataError(f"{name} is constant in the estimation sample (every value is "
@@ -125,7 +135,7 @@ def check_data(model: MixtureModel) -> None:
             entry = by_depvar.setdefault(ed.depvars, (ed, set()))
             entry[1].update(classes)
     for ed, classes in by_depvar.values():
-        distinct = _distinct_rows(_outcome_values(ed))
+        distinct = _distinct_rows(_outcome_values(ed), len(classes) + 1)
         if len(classes) > 1 and distinct <= len(classes):
             raise FMMDataError(
                 f"{_outcome_name(ed)} has only {distinct} distinct values in the estimation "
