@@ -563,3 +563,18 @@ def test_distinct_values_counted_up_to_a_cap_equal_the_sorted_count():
         assert _distinct_rows(y) == exact
         for cap in (1, 2, 3, 4, 5, 10):
             assert _distinct_rows(y, cap) == min(exact, cap)
+
+
+def test_an_lcprob_list_repeating_an_equations_covariates_is_built_once():
+    # The zero-inflated model's lcprob(x1 x2) and its poisson y x1 x2 share one
+    # (read-only) matrix; different lists or samples get their own.
+    from fmmpy.design import build_design
+    from fmmpy.parse import parse_command
+    rng = np.random.default_rng(35)
+    df = pd.DataFrame({"x1": rng.normal(size=200), "x2": rng.normal(size=200)})
+    df["y"] = rng.poisson(np.exp(0.3 * df.x1)) * (rng.random(200) < 0.7)
+    d = build_design(parse_command("fmm, lcprob(x1 x2): (pointmass y) (poisson y x1 x2)"), df)
+    X = d.classes[1].equations[0].X["main"]
+    assert d.classes[1].Z is X and not X.flags.writeable
+    d = build_design(parse_command("fmm, lcprob(x2): (pointmass y) (poisson y x1 x2)"), df)
+    assert d.classes[1].Z.shape[1] == 2 and d.classes[1].equations[0].X["main"].shape[1] == 3

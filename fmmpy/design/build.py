@@ -419,6 +419,9 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
         return per_unit(values, unit, first, what, group, labels, names)
 
     notes: list[str] = []
+    # Matrices built once per covariate list and sample (an lcprob() list that repeats
+    # an equation's covariates, as a zero-inflated model's usually does); read-only.
+    matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarray]] = {}
     eq_designs: dict[EquationSpec, EquationDesign] = {}
     ref_eqs: dict[EquationSpec, EquationDesign] = {}
     if predicting:
@@ -436,7 +439,7 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
             ed = _rebuild_equation(ref_eqs[eq], eq_sample, num_values, eq_rows)
         else:
             ed = _equation_design(eq, families[eq], designs[eq], eq_sample, num_values,
-                                  eq_rows, notes)
+                                  eq_rows, notes, matrices)
         if pos is not None and pos.size == rows.size:
             pos = None
         eq_unit = (pos if unit is None else unit[pos]) if pos is not None else unit
@@ -462,7 +465,8 @@ def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = 
                     zb = reference.classes[j].zbuilder
                     Z = zb.matrix(sample)
                 else:
-                    zb, Z = build_matrix(replace(rhs, constant=True), sample, "lcprob()")
+                    zb, Z = _shared_matrix(matrices, replace(rhs, constant=True), sample,
+                                           "lcprob()")
                     _note_omitted(zb, notes)
                 z_cache[rhs] = (to_units(Z, "lcprob() covariate", zb.kept_names),
                                 zb.kept_names, zb)
@@ -574,17 +578,32 @@ def _reference_family(reference: Design, eq: EquationSpec) -> Family:
     raise FMMDataError(f"equation {eq} not in the fitted model")  # pragma: no cover
 
 
+def _shared_matrix(matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarray]],
+                   rhs: RHS, sample: pd.DataFrame, what: str
+                   ) -> tuple[MatrixBuilder, np.ndarray]:
+    """:func:`build_matrix`, once per covariate list and sample frame of a design."""
+    key = (rhs, id(sample))
+    if key not in matrices:
+        builder, X = build_matrix(rhs, sample, what)
+        X.setflags(write=False)
+        matrices[key] = (builder, X)
+    return matrices[key]
+
+
 def _equation_design(eq: EquationSpec, family: Family, designs: Mapping[str, RHS],
                      sample: pd.DataFrame, num_values: Mapping[str, np.ndarray], rows: np.ndarray,
-                     notes: list[str]) -> EquationDesign:
+                     notes: list[str],
+                     matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarray]] | None
+                     = None) -> EquationDesign:
     outcome = _outcome(eq, family, num_values, rows)
     family.check_y(outcome, eq.depvars)
     family = family.configure(outcome)
     builders: dict[str, MatrixBuilder] = {}
     X: dict[str, np.ndarray] = {}
     for name, rhs in designs.items():
-        builders[name], X[name] = build_matrix(resolve_bases(rhs, sample), sample,
-                                               f"{eq.model} {' '.join(eq.depvars)}")
+        builders[name], X[name] = _shared_matrix(
+            {} if matrices is None else matrices, resolve_bases(rhs, sample), sample,
+            f"{eq.model} {' '.join(eq.depvars)}")
         _note_omitted(builders[name], notes)
     main = builders.pop("main")
     return EquationDesign(eq, family, family.blocks(eq.depvars), outcome, X, main.kept_names,
