@@ -443,21 +443,27 @@ class MixtureModel(CompleteDataObjective):
         with np.errstate(all="ignore"):
             for b, (rows, _, _, _) in enumerate(first):
                 m_rows = rows.stop - rows.start
-                lf = np.zeros((m_rows, self.k), order="F")
+                # The block's joint densities, turned into its posteriors, in place in
+                # the posteriors' rows (no block-sized copies).
+                lf = post[rows]
                 parts = []
                 for j, eqs in enumerate(self.equations):
                     row = []
-                    for ed, sl in eqs:
+                    if not eqs:
+                        lf[:, j] = 0.0
+                    for e, (ed, sl) in enumerate(eqs):
                         _, outcome, X, offset = self._blocks[id(ed)][b]
                         ll_e, d1, d2 = ed.family.derivatives(
                             outcome, linear_predictors(ed.blocks, X, theta[sl], m_rows, offset),
                             order=max(order, 1))
-                        lf[:, j] += ll_e
+                        if e == 0:
+                            lf[:, j] = ll_e
+                        else:
+                            lf[:, j] += ll_e
                         row.append((X, d1, d2))
                     parts.append(row)
                 lf += lp if lp.shape[0] == 1 else lp[rows]
                 pb, lse_b = posterior_rows(lf, overwrite=True)
-                post[rows] = pb
                 lse[rows] = lse_b[:, 0]
                 wb = self.w[rows]
                 V: list[tuple[np.ndarray, np.ndarray]] = []
