@@ -578,3 +578,36 @@ def test_an_lcprob_list_repeating_an_equations_covariates_is_built_once():
     assert d.classes[1].Z is X and not X.flags.writeable
     d = build_design(parse_command("fmm, lcprob(x2): (pointmass y) (poisson y x1 x2)"), df)
     assert d.classes[1].Z.shape[1] == 2 and d.classes[1].equations[0].X["main"].shape[1] == 3
+
+
+def test_clearly_independent_columns_from_cross_products_equal_gram_schmidt():
+    # The collinearity check decides the common case from X'X and leaves anything near
+    # its threshold to the exact Gram-Schmidt test: the same columns either way.
+    from fmmpy.design import matrices
+    rng = np.random.default_rng(36)
+    n = 2000
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    cases = {
+        "independent": [x1, 1e-10 * x2, np.ones(n)],          # a rescaled covariate stays
+        "duplicate": [x1, x2, x1.copy(), np.ones(n)],
+        "combination": [x1, x2, 2 * x1 - 3 * x2, np.ones(n)],
+        "zero": [x1, np.zeros(n), np.ones(n)],
+        "nearly": [x1, x1 + 1e-7 * x2, np.ones(n)],
+    }
+    exact = {}
+    for name, cols in cases.items():
+        X = np.column_stack(cols)
+        names = [f"x{i}" for i in range(X.shape[1] - 1)] + ["_cons"]
+        got = matrices._independent_columns(X, names)
+        clear = matrices._clearly_independent(X, [X.shape[1] - 1, *range(X.shape[1] - 1)],
+                                              1e-9)
+        assert (clear is not None) == (name in ("independent", "zero"))
+        orig = matrices._clearly_independent
+        try:
+            matrices._clearly_independent = lambda *a: None
+            exact[name] = matrices._independent_columns(X, names)
+        finally:
+            matrices._clearly_independent = orig
+        np.testing.assert_array_equal(got, exact[name])
+    assert exact["independent"].tolist() == [0, 1, 2] and exact["zero"].tolist() == [0, 2]
+    assert exact["duplicate"].tolist() == [0, 1, 3]

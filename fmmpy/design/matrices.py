@@ -244,9 +244,11 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
         c = list(names).index("_cons")
         check.remove(c)
         check.insert(0, c)
+    clear = _clearly_independent(X, check, rtol)
+    if clear is not None:
+        return np.array(sorted(clear), dtype=int)
     kept: list[int] = []
     # The orthonormal basis of the kept columns, one contiguous row per vector, filled in
-    # place (not re-stacked per column).
     # place (not re-stacked per column), and one work vector: on a large sample, fresh
     # n-row temporaries per column cost more (first touches of new memory) than the
     # arithmetic.
@@ -267,6 +269,38 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
         resid /= rnorm
         kept.append(j)
     return np.array(sorted(kept), dtype=int)
+
+
+def _clearly_independent(X: np.ndarray, order: Sequence[int], rtol: float
+                         ) -> list[int] | None:
+    """The nonzero columns of ``X`` (in ``order``) when each is far from the span of
+    the nonzero columns before it -- the common case, decided from the cross-product matrix
+    ``X'X`` (one product over the rows, no ``n``-row temporaries): each column's
+    squared residual relative to its squared norm, which the exact test compares with
+    ``rtol^2 n``, is above 1e-6 there.  The cross products square the condition
+    number, so anything closer is left to the exact Gram-Schmidt test (``None``)."""
+    if X.shape[0] < 2 or X.shape[1] > 50:
+        return None
+    G = X.T @ X
+    d = np.sqrt(np.diag(G))
+    if not np.all(np.isfinite(d)):
+        return None
+    bound = max(1e-6, 100.0 * (rtol * rtol * X.shape[0]))
+    kept: list[int] = []
+    for j in order:
+        if d[j] == 0:
+            continue
+        if kept:
+            C = G[np.ix_(kept, kept)] / np.outer(d[kept], d[kept])
+            c = G[kept, j] / (d[kept] * d[j])
+            try:
+                ratio = 1.0 - float(c @ np.linalg.solve(C, c))
+            except np.linalg.LinAlgError:
+                return None
+            if not ratio > bound:
+                return None
+        kept.append(j)
+    return kept
 
 
 # ---------------------------------------------------------------------------
