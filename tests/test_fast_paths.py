@@ -599,8 +599,11 @@ def test_clearly_independent_columns_from_cross_products_equal_gram_schmidt():
         X = np.column_stack(cols)
         names = [f"x{i}" for i in range(X.shape[1] - 1)] + ["_cons"]
         got = matrices._independent_columns(X, names)
-        clear = matrices._clearly_independent(X, [X.shape[1] - 1, *range(X.shape[1] - 1)],
-                                              1e-9)
+        perm = rng.permutation(X.shape[1])         # the columns given as indices of X
+        np.testing.assert_array_equal(
+            matrices._independent_columns(X[:, np.argsort(perm)], names, columns=perm), got)
+        clear = matrices._clearly_independent(X.T @ X, n,
+                                              [X.shape[1] - 1, *range(X.shape[1] - 1)], 1e-9)
         assert (clear is not None) == (name in ("independent", "zero"))
         orig = matrices._clearly_independent
         try:

@@ -208,13 +208,12 @@ def build_matrix(rhs: RHS, frame: pd.DataFrame, what: str) -> tuple[MatrixBuilde
         names.append("_cons")
         order.append(cons_pos)
     order_arr = np.array(order, dtype=int)
-    ordered = matrix[:, order_arr]
-    keep = _independent_columns(ordered, names)
+    keep = _independent_columns(matrix, names, columns=order_arr)
     builder = MatrixBuilder(rhs, derived, spec, order_arr, tuple(names), keep)
     if constant_only:
         n = len(frame)
         return builder, (constant_design(n) if keep.size == 1 else np.zeros((n, 0)))
-    return builder, ordered[:, keep]
+    return builder, matrix[:, order_arr[keep]]     # (one copy: reordered and kept at once)
 
 
 def _stata_column_name(col: str, term: Term, cont_label: str) -> str:
@@ -233,18 +232,22 @@ def _stata_column_name(col: str, term: Term, cont_label: str) -> str:
     return "#".join(out) if out else col
 
 
-def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9) -> np.ndarray:
+def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9,
+                         columns: np.ndarray | None = None) -> np.ndarray:
     """Columns to keep: the constant first, then covariates in order, dropping any in
     the span of those already kept (Stata keeps the earlier variable).  The test is
     relative to each column's own norm, so rescaling a covariate (``x * 1e-10``) never
-    makes it collinear."""
-    p = X.shape[1]
+    makes it collinear.  ``columns`` (default: all, in order) are the columns of ``X``
+    that ``names`` describe; the result indexes ``columns``."""
+    col = np.arange(X.shape[1]) if columns is None else np.asarray(columns)
+    p = col.shape[0]
     check = list(range(p))
     if "_cons" in names:
         c = list(names).index("_cons")
         check.remove(c)
         check.insert(0, c)
-    clear = _clearly_independent(X, check, rtol)
+    clear = (_clearly_independent((X.T @ X)[np.ix_(col, col)], X.shape[0], check, rtol)
+             if X.shape[0] > 1 and p <= 50 else None)
     if clear is not None:
         return np.array(sorted(clear), dtype=int)
     kept: list[int] = []
@@ -256,7 +259,7 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
     work = np.empty(X.shape[0])
     for j in check:
         resid = basis[len(kept)]
-        resid[:] = X[:, j]
+        resid[:] = X[:, col[j]]
         norm = np.linalg.norm(resid)
         if norm == 0:
             continue
@@ -271,21 +274,18 @@ def _independent_columns(X: np.ndarray, names: Sequence[str], rtol: float = 1e-9
     return np.array(sorted(kept), dtype=int)
 
 
-def _clearly_independent(X: np.ndarray, order: Sequence[int], rtol: float
+def _clearly_independent(G: np.ndarray, n: int, order: Sequence[int], rtol: float
                          ) -> list[int] | None:
     """The nonzero columns of ``X`` (in ``order``) when each is far from the span of
     the nonzero columns before it -- the common case, decided from the cross-product matrix
-    ``X'X`` (one product over the rows, no ``n``-row temporaries): each column's
+    ``G = X'X`` of the ``n`` rows (one product, no ``n``-row temporaries): each column's
     squared residual relative to its squared norm, which the exact test compares with
     ``rtol^2 n``, is above 1e-6 there.  The cross products square the condition
     number, so anything closer is left to the exact Gram-Schmidt test (``None``)."""
-    if X.shape[0] < 2 or X.shape[1] > 50:
-        return None
-    G = X.T @ X
     d = np.sqrt(np.diag(G))
     if not np.all(np.isfinite(d)):
         return None
-    bound = max(1e-6, 100.0 * (rtol * rtol * X.shape[0]))
+    bound = max(1e-6, 100.0 * (rtol * rtol * n))
     kept: list[int] = []
     for j in order:
         if d[j] == 0:
