@@ -193,8 +193,12 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     """Weighted least squares of ``y`` on ``X`` for every column of ``W`` and the
     weighted mean squared residuals: ``(params, var, fitted)`` with the coefficients in
     ``params[:, :-1]`` (``init``'s rows where a column has no weight; ``fitted`` is
-    False there).  The numbers of
-    :func:`~fmmpy.families.base.weighted_least_squares` column by column.
+    False there); ``W`` is nonnegative (posteriors times weights).  The coefficients
+    are those of :func:`~fmmpy.families.base.weighted_least_squares` column by column;
+    a constant-only design's mean and variance and a regression's residual sum of
+    squares come from sufficient statistics (see :func:`_constant_fit_classes`,
+    :func:`_regression_fit_classes`).  One column of ``W`` gives the numbers of the
+    same column among many.
 
     Examples
     --------
