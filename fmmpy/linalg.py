@@ -242,33 +242,26 @@ def solve_normal_equations(A: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.nd
 
 def _weighted_cross_products(X: np.ndarray, y: np.ndarray, w: np.ndarray
                              ) -> tuple[np.ndarray, np.ndarray]:
-    """``X'WX`` and ``X'Wy`` with negative weights counted as 0; a large sample block by
-    block of rows (the same sums, added per block, with temporaries in cache)."""
-    n = X.shape[0]
+    """``X'WX`` and ``X'Wy`` with negative weights counted as 0 (one column of
+    :func:`weighted_cross_products_classes`)."""
     if rows_identical(X):           # one row x: x x' sum(w) and x sum(w y)
         # (posteriors are never negative: no n-row copy unless a weight is)
         wp = w if w.size == 0 or w.min() >= 0.0 else np.maximum(w, 0.0)
         return np.outer(X[0], X[0]) * float(wp.sum()), X[0] * float(np.dot(wp, y))
-    if n <= 2 * ROW_BLOCK:
-        Xw = X * np.maximum(w, 0.0)[:, None]
-        return Xw.T @ X, Xw.T @ y
-    A = np.zeros((X.shape[1], X.shape[1]))
-    b = np.zeros(X.shape[1])
-    for i in range(0, n, ROW_BLOCK):
-        Xb = X[i:i + ROW_BLOCK]
-        Xw = Xb * np.maximum(w[i:i + ROW_BLOCK], 0.0)[:, None]
-        A += Xw.T @ Xb
-        b += Xw.T @ y[i:i + ROW_BLOCK]
-    return A, b
+    A, b, _ = weighted_cross_products_classes(X, y, w[:, None], np.zeros(1, int),
+                                              squares=False)
+    return A[0], b[0]
 
 
 def weighted_cross_products_classes(X: np.ndarray, y: np.ndarray, W: np.ndarray,
-                                    cols: np.ndarray
+                                    cols: np.ndarray, squares: bool = True
                                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``X'W_jX``, ``X'W_jy`` and ``y'W_jy`` for the columns ``j`` in ``cols`` of the
-    weights ``W`` (``(len(cols), p, p)``, ``(len(cols), p)``, ``(len(cols),)``):
-    the first two the numbers of :func:`weighted_least_squares`' sums column by
-    column, ``y^2`` formed once per block of rows for all columns.
+    """``X'W_jX``, ``X'W_jy`` and (``squares``) ``y'W_jy`` for the columns ``j`` in
+    ``cols`` of the weights ``W`` (``(len(cols), p, p)``, ``(len(cols), p)``,
+    ``(len(cols),)``), negative weights counted as 0; a large sample block by block of
+    rows (the same sums, added per block, with temporaries in cache), ``y^2`` formed
+    once per block for all columns.  :func:`weighted_least_squares` takes its sums
+    from here, so a column gives the same numbers alone or among many.
 
     Examples
     --------
@@ -286,13 +279,14 @@ def weighted_cross_products_classes(X: np.ndarray, y: np.ndarray, W: np.ndarray,
     step = n if n <= 2 * ROW_BLOCK else ROW_BLOCK
     for i in range(0, n, step):
         Xb, yb = X[i:i + step], y[i:i + step]
-        y2 = yb * yb
+        y2 = yb * yb if squares else None
         for c, j in enumerate(cols):
             wb = np.maximum(W[i:i + step, j], 0.0)
             Xw = Xb * wb[:, None]
             A[c] += Xw.T @ Xb
             b[c] += Xw.T @ yb
-            s[c] += np.dot(wb, y2)
+            if y2 is not None:
+                s[c] += np.dot(wb, y2)
     return A, b, s
 
 
