@@ -1,5 +1,6 @@
 """From a spec and a DataFrame to arrays: the estimation sample and the design
-matrices of every class and equation (:mod:`.build`), model matrices
+matrices of every class and equation (:mod:`.build`, into the types of
+:mod:`.types`), model matrices
 (:mod:`.matrices`) and access to the caller's data (:mod:`.variables`).
 
 Examples
@@ -10,7 +11,8 @@ Examples
 485
 """
 
-from .build import ClassDesign, Design, EquationDesign, build_design
+from .build import build_design
 from .matrices import MatrixBuilder
+from .types import ClassDesign, Design, EquationDesign
 
 __all__ = ["Design", "ClassDesign", "EquationDesign", "MatrixBuilder", "build_design"]

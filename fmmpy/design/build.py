@@ -1,4 +1,5 @@
-"""The estimation design: the sample and every class's and equation's arrays.
+"""Building the estimation design (:mod:`fmmpy.design.types`): the sample and every
+class's and equation's arrays.
 
 * One estimation sample for all equations: ``in``, then ``if`` (Stata's missing
   semantics), then listwise deletion of rows with a missing value in any variable
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,228 +30,19 @@ import pandas as pd
 
 from ..errors import FMMCollinearityWarning, FMMDataError, FMMSyntaxError
 from ..expr_eval import evaluate_condition
-from ..families.base import Block, Family, Outcome, block_sizes
-from ..parse.spec import EquationSpec, FMMSettings, FMMSpec, VarRef
+from ..families.base import Family, Outcome
+from ..parse.spec import EquationSpec, FMMSpec, VarRef
 from ..parse.terms import RHS
 from ..linalg import constant_design
 from ..registry import build_family
 from .matrices import MatrixBuilder, build_matrix, resolve_bases
 from .sample import (complete_rows, outcome_keys, per_unit, rhs_columns, unit_codes,
                      usable_rows)
+from .types import ClassDesign, Design, EquationDesign
 from .variables import (as_frame, check_exists, expand_rhs, in_mask, model_variables,
                         numeric_column, option_refs)
 
-__all__ = ["Design", "ClassDesign", "EquationDesign", "build_design"]
-
-# ---------------------------------------------------------------------------
-# Designs
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class EquationDesign:
-    """One equation of one class on the estimation sample.
-
-    Attributes
-    ----------
-    spec : EquationSpec
-    family : Family
-        Configured for the data.
-    blocks : tuple of Block
-        The family's linear predictors.
-    outcome : Outcome
-    X : mapping of str to ndarray
-        Design matrices by name (``"main"``).
-    xnames : tuple of str
-        Stata names of the ``main`` columns.
-    offset : ndarray or None
-        ``offset()`` or ``ln(exposure())``.
-    builder : MatrixBuilder
-        Builds the ``main`` matrix (again, on new data).
-    extra_builders : mapping of str to MatrixBuilder
-        Builders of the family's other design matrices (``ivregress``'s first stages).
-    rows : ndarray or None
-        Positions of the equation's rows among the design's rows (``None``: all of
-        them); with equationwise samples an equation uses only some.
-    unit : ndarray or None
-        The unit (group, or design row) of each of the equation's rows (``None``: its
-        rows are the units, in order).
-    """
-
-    spec: EquationSpec
-    family: Family
-    blocks: tuple[Block, ...]
-    outcome: Outcome
-    X: Mapping[str, np.ndarray]
-    xnames: tuple[str, ...]
-    offset: np.ndarray | None
-    builder: MatrixBuilder
-    extra_builders: Mapping[str, MatrixBuilder] = field(default_factory=dict)
-    rows: np.ndarray | None = None
-    unit: np.ndarray | None = None
-
-    @property
-    def depvars(self) -> tuple[str, ...]:
-        return self.spec.depvars
-
-    @property
-    def sizes(self) -> list[int]:
-        """Number of parameters in each block."""
-        return block_sizes(self.blocks, self.X)
-
-    def to_rows(self, values: np.ndarray) -> np.ndarray:
-        """Per-unit values (posteriors, weights) on the equation's rows."""
-        return values if self.unit is None else values[self.unit]
-
-    def block_terms(self, index: int) -> tuple[str, ...]:
-        """Row labels of block ``index``."""
-        b = self.blocks[index]
-        if b.design == "none":
-            return ()
-        if b.design == "main":
-            return self.xnames
-        if b.design == "const":
-            return (b.term,)
-        return self.extra_builders[b.design].kept_names
-
-
-@dataclass(frozen=True, eq=False)
-class ClassDesign:
-    """The equations of one latent class and its class-model covariates.
-
-    ``Z`` is ``None`` for the base class.
-    """
-
-    equations: tuple[EquationDesign, ...]
-    Z: np.ndarray | None
-    znames: tuple[str, ...]
-    zbuilder: MatrixBuilder | None
-
-
-@dataclass(frozen=True, eq=False)
-class Design:
-    """Everything estimation needs, as arrays on the estimation sample.
-
-    Attributes
-    ----------
-    spec, settings
-        The parsed command and its options with defaults.
-    classes : tuple of ClassDesign
-        One per class (objects are shared between classes in the standard syntax).
-    index : pandas Index
-        Labels of the estimation rows in the caller's DataFrame.
-    data_index : pandas Index
-        All labels of the caller's DataFrame (predictions align to it).
-    weights : ndarray
-        Weight of every unit (ones without weights): of every group with
-        ``group()``, of every row otherwise.
-    weight_kind : str or None
-    nobs : int
-        Stata's ``Number of obs`` (the sum of frequency weights when given).
-    n_dropped : int
-        Rows that passed ``if``/``in`` but are not in the estimation sample: a missing
-        value in a variable of the model (listwise deletion), a zero weight, or a row
-        the family cannot use (``intreg`` with both bounds missing).
-    cluster : ndarray or None
-        Cluster code of every unit for ``vce(cluster)``.
-    notes : tuple of str
-        Stata-style notes (omitted covariates...).
-    start_data : mapping of str to ndarray
-        Values of the variables named in ``startvalues()`` (``classid varname``,
-        ``classpr varlist``) for every unit (constant within groups).  They never
-        restrict the sample.
-    unit : ndarray or None
-        The unit (0-based group) of every estimation row with ``group()``; ``None``
-        when every row is its own unit.
-    group : str or None
-        The ``group()`` variable.
-    equationwise : bool
-        Whether each dependent variable's equations use their own rows
-        (:mod:`fmmpy.design.sample`).
-    sample : DataFrame or None
-        The model's columns on the estimation rows, kept for predictions of grouped and
-        multi-equation models.
-    """
-
-    spec: FMMSpec
-    settings: FMMSettings
-    classes: tuple[ClassDesign, ...]
-    index: pd.Index
-    data_index: pd.Index
-    weights: np.ndarray
-    weight_kind: str | None
-    nobs: int
-    n_dropped: int
-    cluster: np.ndarray | None
-    notes: tuple[str, ...] = ()
-    base: int = 0
-    prediction: bool = field(default=False)
-    start_data: Mapping[str, np.ndarray] = field(default_factory=dict)
-    unit: np.ndarray | None = None
-    group: str | None = None
-    equationwise: bool = False
-    sample: pd.DataFrame | None = None
-
-    @property
-    def k(self) -> int:
-        return len(self.classes)
-
-    @property
-    def n(self) -> int:
-        """Number of units: groups with ``group()``, estimation rows otherwise."""
-        return len(self.weights)
-
-    @property
-    def n_rows(self) -> int:
-        """Number of estimation rows."""
-        return len(self.index)
-
-    @property
-    def n_groups(self) -> int | None:
-        """Stata's ``Number of groups`` with ``group()``; ``None`` without."""
-        return None if self.group is None else self.n
-
-    @property
-    def unit_nobs(self) -> int:
-        """The number of independent units the sandwich estimators count: groups
-        (frequency and importance weights summed) with ``group()``, ``nobs`` without."""
-        if self.group is None:
-            return self.nobs
-        if self.weight_kind in ("fweight", "iweight"):
-            return int(round(float(self.weights.sum())))
-        return self.n
-
-    def to_rows(self, values: np.ndarray) -> np.ndarray:
-        """Per-unit values on the estimation rows.
-
-        Examples
-        --------
-        >>> import fmmpy, pandas as pd
-        >>> from fmmpy.parse import parse_command
-        >>> df = pd.DataFrame({"id": [1, 1, 2], "y": [1.0, 2.0, 4.0]})
-        >>> d = build_design(parse_command("2, group(id): regress y"), df)
-        >>> d.n, d.to_rows(np.array([10.0, 20.0])).tolist()
-        (2, [10.0, 10.0, 20.0])
-        """
-        return values if self.unit is None else values[self.unit]
-
-    def for_prediction(self, data: pd.DataFrame, outcomes: bool = False) -> "Design":
-        """The same model's matrices on new data (every row with complete covariates;
-        the outcome may be missing).  With equationwise samples each equation gets the
-        rows where its covariates are complete (and, with ``outcomes=True``, its
-        outcomes too: what posterior probabilities need).
-
-        Examples
-        --------
-        >>> import fmmpy
-        >>> from fmmpy.parse import parse_command
-        >>> df = fmmpy.datasets.load("stamp")
-        >>> d = build_design(parse_command("2: regress thickness"), df)
-        >>> d.for_prediction(df.head(3)).n
-        3
-        """
-        return _build(self.spec, data, reference=self, outcomes=outcomes)
-
+__all__ = ["build_design", "rebuild_design"]
 
 def build_design(spec: FMMSpec, data: Any) -> Design:
     """Build the estimation design.
@@ -282,6 +74,21 @@ def build_design(spec: FMMSpec, data: Any) -> Design:
     fmmpy.errors.FMMDataError: variable nosuchvar not found
     """
     return _build(spec, data, reference=None)
+
+
+def rebuild_design(reference: Design, data: Any, outcomes: bool = False) -> Design:
+    """``reference``'s model on new data (:meth:`Design.for_prediction`).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> df = fmmpy.datasets.load("stamp")
+    >>> d = build_design(parse_command("2: regress thickness"), df)
+    >>> rebuild_design(d, df.head(4)).n
+    4
+    """
+    return _build(reference.spec, data, reference=reference, outcomes=outcomes)
 
 
 def _build(spec: FMMSpec, data: Any, reference: Design | None, outcomes: bool = False
@@ -593,17 +400,16 @@ def _shared_matrix(matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarr
 def _equation_design(eq: EquationSpec, family: Family, designs: Mapping[str, RHS],
                      sample: pd.DataFrame, num_values: Mapping[str, np.ndarray], rows: np.ndarray,
                      notes: list[str],
-                     matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarray]] | None
-                     = None) -> EquationDesign:
+                     matrices: dict[tuple[RHS, int], tuple[MatrixBuilder, np.ndarray]]
+                     ) -> EquationDesign:
     outcome = _outcome(eq, family, num_values, rows)
     family.check_y(outcome, eq.depvars)
     family = family.configure(outcome)
     builders: dict[str, MatrixBuilder] = {}
     X: dict[str, np.ndarray] = {}
     for name, rhs in designs.items():
-        builders[name], X[name] = _shared_matrix(
-            {} if matrices is None else matrices, resolve_bases(rhs, sample), sample,
-            f"{eq.model} {' '.join(eq.depvars)}")
+        builders[name], X[name] = _shared_matrix(matrices, resolve_bases(rhs, sample), sample,
+                                                 f"{eq.model} {' '.join(eq.depvars)}")
         _note_omitted(builders[name], notes)
     main = builders.pop("main")
     return EquationDesign(eq, family, family.blocks(eq.depvars), outcome, X, main.kept_names,
