@@ -135,9 +135,8 @@ class ClassModel:
         Closed form for a constant-only model (log odds of the weighted class
         counts); Newton with step halving otherwise.
         """
-        totals = pw.sum(axis=0)
         if self.constant_only:
-            safe = np.maximum(totals, 1e-300)
+            safe = np.maximum(pw.sum(axis=0), 1e-300)
             lr = np.log(safe / safe[self.base])
             return [None if z is None else lr[j:j + 1] for j, z in enumerate(self.Z)]
         deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]

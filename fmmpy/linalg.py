@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "constant_design", "cross", "is_negative_definite",
+__all__ = ["ascent_direction", "constant_design", "cross", "mreldif",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
            "weighted_cross_products_classes", "weighted_least_squares",
            "weighted_residual_ss"]
@@ -63,22 +63,19 @@ def cross(M: np.ndarray, v: np.ndarray) -> np.ndarray:
     return M.T @ v
 
 
-def is_negative_definite(H: np.ndarray) -> bool:
-    """Whether ``H`` is (numerically) negative definite.
+def mreldif(a: np.ndarray, b: np.ndarray) -> float:
+    """Stata's ``mreldif()``: the largest relative difference ``|a - b| / (|b| + 1)``
+    (0 for empty vectors), the convergence measure of EM and Newton-Raphson.
 
     Examples
     --------
     >>> import numpy as np
-    >>> is_negative_definite(-np.eye(2)), is_negative_definite(np.diag([-1.0, 1.0]))
-    (True, False)
+    >>> mreldif(np.array([1.0, 3.0]), np.array([1.0, 1.0]))
+    1.0
     """
-    if H.size == 0:
-        return True
-    try:
-        np.linalg.cholesky(-0.5 * (H + H.T))
-    except np.linalg.LinAlgError:
-        return False
-    return True
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / (np.abs(b) + 1.0)))
 
 
 def ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:

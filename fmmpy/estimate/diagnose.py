@@ -46,7 +46,7 @@ from ..design import EquationDesign
 from ..display.format import fmt_g
 from ..errors import FMMDataError
 from .model import MixtureModel
-from .start import one_class_fit
+from .start import shared_one_class_fit
 
 __all__ = ["Diagnosis", "check_data", "diagnose", "Reference", "DEGENERATE_KINDS"]
 
@@ -90,15 +90,6 @@ def _distinct_rows(y: np.ndarray, cap: int | None = None) -> int:
     return found
 
 
-def _unique_equations(model: MixtureModel) -> list[tuple[EquationDesign, list[int]]]:
-    """Each equation design once, with the classes that carry it."""
-    seen: dict[int, tuple[EquationDesign, list[int]]] = {}
-    for j in range(model.k):
-        for ed, _ in model.equations[j]:
-            seen.setdefault(id(ed), (ed, []))[1].append(j)
-    return list(seen.values())
-
-
 def _outcome_values(ed: EquationDesign) -> np.ndarray:
     """The values the family models (``_t`` for streg, both bounds for intreg)."""
     cols = ed.family.factor_columns(ed.outcome)
@@ -123,7 +114,7 @@ def check_data(model: MixtureModel) -> None:
     if model.n < model.k:
         raise FMMDataError(f"{model.k} classes cannot be estimated from {model.n} observations")
     by_depvar: dict[tuple[str, ...], tuple[EquationDesign, set[int]]] = {}
-    for ed, classes in _unique_equations(model):
+    for ed, classes in model.unique_equations:
         y = _outcome_values(ed)
         name = _outcome_name(ed)
         distinct = _distinct_rows(y, 2)
@@ -153,8 +144,8 @@ class Reference:
 
     def __init__(self, model: MixtureModel):
         self._fits: dict[int, np.ndarray] = {}
-        for ed, _ in _unique_equations(model):
-            self._fits[id(ed)] = one_class_fit(ed, model.w)[0]
+        for ed, _ in model.unique_equations:
+            self._fits[id(ed)] = shared_one_class_fit(model, ed)[0]
 
     def params(self, ed: EquationDesign) -> np.ndarray:
         return self._fits[id(ed)]

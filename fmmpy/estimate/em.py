@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..linalg import mreldif
+
 from .log import IterationLog
 from .model import MixtureModel
 
@@ -78,7 +80,7 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
         ll = ll_new
         if log is not None:
             log.iteration(it, q_hist[-1], "(EM) log likelihood")
-        change = float(np.max(np.abs(new - theta) / (np.abs(theta) + 1.0))) if theta.size else 0.0
+        change = mreldif(new, theta)
         theta = new
         if it > 0 and abs(ll_hist[-1] - ll_hist[-2]) / (abs(ll_hist[-2]) + 1.0) < ltolerance \
                 and change < tolerance:

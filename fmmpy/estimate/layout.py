@@ -199,6 +199,13 @@ class ParamLayout:
         return tuple(found.get(j) for j in range(self.k))
 
     @cached_property
+    def class_index(self) -> np.ndarray:
+        """Positions of the class-model parameters, in the layout's order (empty with
+        one class)."""
+        parts = [np.arange(b.start, b.stop) for b in self.blocks if b.kind == "class"]
+        return np.concatenate(parts).astype(int) if parts else np.zeros(0, int)
+
+    @cached_property
     def _class_slices(self) -> tuple[slice | None, ...]:
         return tuple(None if b is None else b.slice for b in self._class_blocks)
 

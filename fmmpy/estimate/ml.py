@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import FMMConvergenceError
-from ..linalg import ascent_direction, is_negative_definite
+from ..linalg import ascent_direction, mreldif
 from .log import IterationLog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,12 +56,6 @@ class NRResult:
     #: caller's objective keeps it (:func:`maximize_likelihood`: the model's
     #: ``Derivatives``, so the variance needs no second evaluation at the maximum).
     at_x: object = None
-
-
-def _mreldif(a: np.ndarray, b: np.ndarray) -> float:
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / (np.abs(b) + 1.0)))
 
 
 def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
@@ -103,16 +97,17 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
     if not np.isfinite(f):
         raise FMMConvergenceError("initial values not feasible: the log likelihood cannot be "
                                   "evaluated at the starting values")
-    concave = is_negative_definite(H)
+    # Newton's direction at each new point, and whether the Hessian there is negative
+    # definite (the same Cholesky factor answers both).
+    step, concave = ascent_direction(g, H)
     if log is not None:
         log.iteration(0, f, caption, () if concave else ("not concave",))
     converged = False
     it = 0
     while it < iterate:
         it += 1
-        step = ascent_direction(g, H)[0]
         backed = stuck = False
-        if null_step > 0.0 and _mreldif(x + step, x) <= null_step:
+        if null_step > 0.0 and mreldif(x + step, x) <= null_step:
             x_new, f_new, g_new, H_new = x, f, g, H     # rounding noise: not evaluated
         else:
             x_new, f_new, g_new, H_new, backed, stuck = _line_search(fun, x, f, step,
@@ -121,7 +116,7 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
                 g_new, H_new = g, H
         if g_new is None:
             g_new, H_new = fun(x_new, 2)[1:]
-        concave = is_negative_definite(H_new)
+        step_new, concave = ascent_direction(g_new, H_new)
         flags: list[str] = []
         if not concave:
             flags.append("not concave")
@@ -129,15 +124,14 @@ def newton_raphson(fun: Objective, x0: np.ndarray, *, iterate: int = 300,
             flags.append("backed up")
         if log is not None:
             log.iteration(it, f_new, caption, flags)
-        coef_ok = _mreldif(x_new, x) < tolerance
+        coef_ok = mreldif(x_new, x) < tolerance
         ll_ok = abs(f_new - f) / (abs(f) + 1.0) < ltolerance
-        x, f, g, H = x_new, f_new, g_new, H_new
+        x, f, g, H, step = x_new, f_new, g_new, H_new, step_new
         if concave and (coef_ok or ll_ok):
             if nonrtolerance:
                 converged = True
                 break
-            d, _ = ascent_direction(g, H)
-            if float(g @ d) < nrtolerance:
+            if float(g @ step) < nrtolerance:
                 converged = True
                 break
         if stuck:

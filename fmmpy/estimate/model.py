@@ -28,24 +28,47 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
 from ..families.base import Outcome, grad_hess_from_eta, linear_predictors, score_matrix
-from ..linalg import cross, logsumexp_rows, posterior_rows
+from ..linalg import ROW_BLOCK, cross, logsumexp_rows, posterior_rows
 from .layout import ParamLayout
 from .mstep import CompleteDataObjective, TiedGroup, em_objective, m_step_plan
 from .units import UnitSum
 
-__all__ = ["MixtureModel", "Derivatives"]
+__all__ = ["MixtureModel", "Derivatives", "row_pieces"]
 
 # Rows per block when the log densities of a large sample are evaluated block by block:
 # the temporaries of a block stay in the CPU cache (2-3 times faster at 1e6 rows); the
-# values are the same, row by row.
-ROW_CHUNK = 65536
+# values are the same, row by row.  (The row reductions' block; a name of its own so
+# that the tests can shrink the model's blocks alone.)
+ROW_CHUNK = ROW_BLOCK
+
+
+def row_pieces(ed: EquationDesign) -> list[tuple[slice, Outcome, dict, np.ndarray | None]]:
+    """An equation's rows in blocks of ``ROW_CHUNK``: ``(rows, outcome, X, offset)``,
+    views on the equation's arrays.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> [p[0] for p in row_pieces(d.classes[0].equations[0])]
+    [slice(0, 485, None)]
+    """
+    n = ed.outcome.n
+    return [(sl, ed.outcome.subset(sl), {k: v[sl] for k, v in ed.X.items()},
+             None if ed.offset is None else ed.offset[sl])
+            for sl in (slice(i, min(i + ROW_CHUNK, n)) for i in range(0, n, ROW_CHUNK))]
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,7 @@ class MixtureModel(CompleteDataObjective):
         self.unit_weights = bool(np.all(self.w == 1.0))
         self.classmodel = ClassModel(design.k, design.base,
                                      tuple(cd.Z for cd in design.classes), design.n)
+        self._once: dict[Hashable, Any] = {}
         self.equations: list[list[tuple[EquationDesign, slice]]] = [
             [(ed, layout.equation_slice(j, e)) for e, ed in enumerate(cd.equations)]
             for j, cd in enumerate(design.classes)
@@ -122,11 +146,7 @@ class MixtureModel(CompleteDataObjective):
             for cd in design.classes:
                 for ed in cd.equations:
                     if ed.unit is None and ed.outcome.n == self.n and id(ed) not in self._blocks:
-                        self._blocks[id(ed)] = [
-                            (sl, ed.outcome.subset(sl), {k: v[sl] for k, v in ed.X.items()},
-                             None if ed.offset is None else ed.offset[sl])
-                            for sl in (slice(i, min(i + ROW_CHUNK, self.n))
-                                       for i in range(0, self.n, ROW_CHUNK))]
+                        self._blocks[id(ed)] = row_pieces(ed)
         self._all_blocked = bool(self._blocks) and all(
             id(ed) in self._blocks for eqs in self.equations for ed, _ in eqs)
         # An equation several classes share (one EquationDesign, the rows are the units)
@@ -169,6 +189,25 @@ class MixtureModel(CompleteDataObjective):
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
                      self.classmodel.constant_only else None)
+
+    @cached_property
+    def unique_equations(self) -> list[tuple[EquationDesign, list[int]]]:
+        """Each equation design once (classes may share one), with the classes that
+        carry it, in class order."""
+        seen: dict[int, tuple[EquationDesign, list[int]]] = {}
+        for j in range(self.k):
+            for ed, _ in self.equations[j]:
+                seen.setdefault(id(ed), (ed, []))[1].append(j)
+        return list(seen.values())
+
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for and the same value after:
+        quantities of the data alone that several stages use (the one-class fits of
+        jitter starts and of the degenerate checks, the factor score of every random
+        start).  Callers do not modify the value."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def weighted(self, post: np.ndarray) -> np.ndarray:
         """``w * post`` row by row, for ``(n, k)`` posteriors or one column of them

@@ -168,8 +168,7 @@ class CompleteDataObjective:
         q_class = 0.0
         if self.k > 1 and part != 1:
             q_class, gc, Hc = self.classmodel.q_derivatives(pw, lay.deltas(theta))
-            idx = np.concatenate([np.arange(b.start, b.stop) for b in lay.blocks
-                                  if b.kind == "class"])
+            idx = lay.class_index
             g[idx] = gc
             if H is not None:
                 H[np.ix_(idx, idx)] = Hc

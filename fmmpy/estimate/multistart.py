@@ -366,9 +366,7 @@ def search_higher(model: MixtureModel, settings: FMMSettings, ll: float, converg
     if best_theta is not None:
         lay = model.layout
         values = best_theta.copy()
-        for b in lay.blocks:
-            if b.kind == "variance":
-                values[b.slice] = np.exp(values[b.slice])
+        values[lay.log_scale] = np.exp(values[lay.log_scale])
         params = pd.Series(values, index=list(lay.names), name="coef")
     return MultiStart("search", str(search), tuple(records), 0, ll, best_ll, n_best,
                       best_theta is not None, best_theta, bool(reproducible), params)

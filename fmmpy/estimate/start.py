@@ -128,6 +128,12 @@ def _equal_groups(score: np.ndarray, k: int) -> np.ndarray:
 
 
 def factor_score(model: MixtureModel) -> np.ndarray:
+    """The variable that orders the units for ``startvalues(factor)`` (computed once
+    per model; see :func:`_factor_score`)."""
+    return model.once("factor_score", lambda: _factor_score(model))
+
+
+def _factor_score(model: MixtureModel) -> np.ndarray:
     """The variable that orders the units for ``startvalues(factor)``: the single
     outcome variable (:meth:`Family.factor_columns`: the dependent variable, ``_t``
     for ``streg``...), or the first principal-component score of the standardized
@@ -136,21 +142,16 @@ def factor_score(model: MixtureModel) -> np.ndarray:
     variable is first averaged over the rows of a unit (units without rows in an
     equation take the variable's mean)."""
     columns: list[np.ndarray] = []
-    seen: set[int] = set()
-    for cd in model.design.classes:
-        for ed in cd.equations:
-            if id(ed) in seen:          # an equation the classes share: its columns once
+    for ed, _ in model.unique_equations:
+        ys = ed.family.factor_columns(ed.outcome)
+        for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
+            col = _unit_means(model, ed, col)
+            finite = np.isfinite(col)
+            if not finite.all() or np.ptp(col) == 0:
                 continue
-            seen.add(id(ed))
-            ys = ed.family.factor_columns(ed.outcome)
-            for col in ys + [ed.X["main"][:, i] for i in range(ed.X["main"].shape[1])]:
-                col = _unit_means(model, ed, col)
-                finite = np.isfinite(col)
-                if not finite.all() or np.ptp(col) == 0:
-                    continue
-                # (compared with the few kept columns, not through a copy as bytes)
-                if not any(np.array_equal(col, c) for c in columns):
-                    columns.append(col)
+            # (compared with the few kept columns, not through a copy as bytes)
+            if not any(np.array_equal(col, c) for c in columns):
+                columns.append(col)
     if not columns:
         raise FMMDataError("startvalues(factor): the model has no variable that varies")
     if len(columns) == 1:
@@ -195,8 +196,7 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
         empty = ", ".join(str(j + 1) for j in np.flatnonzero(counts <= 0))
         raise FMMDataError(f"class {empty} has no observations at the start; use fewer "
                            "classes or another startvalues() method")
-    class_idx = np.concatenate([np.arange(b.start, b.stop) for b in lay.blocks
-                                if b.kind == "class"]) if model.k > 1 else np.zeros(0, int)
+    class_idx = lay.class_index
     if model.k > 1:
         # Constant-only closed form; covariates start at zero.
         for j in range(model.k):
@@ -395,13 +395,10 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
     w = ed.to_rows(w)              # unit (group) weights on the equation's rows
     init = ed.family.start(ed.outcome, ed.X, w)
     params = ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset)
-    n, chunk = ed.outcome.n, _model.ROW_CHUNK
     # The Hessian; a large sample block by block of rows (the same sum, added per
     # block, without the derivatives of all rows at once).
-    pieces = ([(slice(None), ed.outcome, ed.X, ed.offset)] if n <= 2 * chunk else
-              [(sl, ed.outcome.subset(sl), {k: v[sl] for k, v in ed.X.items()},
-                None if ed.offset is None else ed.offset[sl])
-               for sl in (slice(i, min(i + chunk, n)) for i in range(0, n, chunk))])
+    pieces = ([(slice(None), ed.outcome, ed.X, ed.offset)]
+              if ed.outcome.n <= 2 * _model.ROW_CHUNK else _model.row_pieces(ed))
     H = 0.0
     for rows, outcome, X, offset in pieces:
         eta = linear_predictors(ed.blocks, X, params, outcome.n, offset)
@@ -413,19 +410,35 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
     return params, spread
 
 
+def shared_one_class_fit(model: MixtureModel, ed: EquationDesign
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`one_class_fit` of one of ``model``'s equations, computed once per model
+    (every jitter draw and the degenerate-solution checks use it).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> from fmmpy.estimate.layout import build_layout
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> m = MixtureModel(d, build_layout(d))
+    >>> ed = d.classes[0].equations[0]
+    >>> shared_one_class_fit(m, ed) is shared_one_class_fit(m, ed)
+    True
+    """
+    return model.once(("one_class_fit", id(ed)), lambda: one_class_fit(ed, model.w))
+
+
 def _jitter(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
     mag_c = float(sv.args[0]) if len(sv.args) > 0 else 1.0
     mag_v = float(sv.args[1]) if len(sv.args) > 1 else 1.0
     theta = np.zeros(model.layout.n_params)
-    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for j in range(model.k):
         for ed, sl in model.equations[j]:
-            if id(ed) not in cache:
-                params, spread = one_class_fit(ed, model.w)
-                mags = np.concatenate([np.full(size, mag_v if blk.kind == "variance" else mag_c)
-                                       for blk, size in zip(ed.blocks, ed.sizes)])
-                cache[id(ed)] = (params, spread, mags)
-            params, spread, mags = cache[id(ed)]
+            params, spread = shared_one_class_fit(model, ed)
+            mags = np.concatenate([np.full(size, mag_v if blk.kind == "variance" else mag_c)
+                                   for blk, size in zip(ed.blocks, ed.sizes)])
             theta[sl] = params + mags * rng.standard_normal(params.size) * spread
     return StartPoint(theta=theta)
 
@@ -475,10 +488,7 @@ def start_point(model: MixtureModel, sv: StartValues, rng: np.random.Generator) 
     if method is None:
         raise FMMSyntaxError(f"startvalues({sv.method}) is not available in this version; "
                              f"available: {', '.join(START_METHODS)}")
-    point = method(model, sv, rng)
-    if isinstance(point, np.ndarray):  # methods may return class probabilities directly
-        point = StartPoint(post=point)
-    return point
+    return method(model, sv, rng)
 
 
 def start_values(model: MixtureModel, sv: StartValues, log: IterationLog | None,

@@ -65,22 +65,18 @@ def score_matrix(blocks: Sequence[Block], X: Mapping[str, np.ndarray], d1: np.nd
     array([[3., 6., 4.]])
     """
     n = d1.shape[0]
-    if out is not None:
-        pos = 0
-        for b, blk in enumerate(blocks):
-            M = _design_for(blk, X, n)
-            if M is None:
-                out[:, pos] = d1[:, b]
-                pos += 1
-            else:
-                np.multiply(M, d1[:, b:b + 1], out=out[:, pos:pos + M.shape[1]])
-                pos += M.shape[1]
-        return out
-    cols = []
+    if out is None:
+        out = np.empty((n, sum(block_sizes(blocks, X))))
+    pos = 0
     for b, blk in enumerate(blocks):
         M = _design_for(blk, X, n)
-        cols.append(d1[:, b:b + 1] if M is None else M * d1[:, b:b + 1])
-    return np.hstack(cols) if cols else np.zeros((n, 0))
+        if M is None:
+            out[:, pos] = d1[:, b]
+            pos += 1
+        else:
+            np.multiply(M, d1[:, b:b + 1], out=out[:, pos:pos + M.shape[1]])
+            pos += M.shape[1]
+    return out
 
 
 def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], params: np.ndarray,
