@@ -116,10 +116,6 @@ class Block:
         """
         return self.scale or (2 if self.kind == "variance" else 0)
 
-    @property
-    def display_exp(self) -> bool:
-        return self.kind == "variance"
-
 
 @dataclass(frozen=True)
 class Outcome:

@@ -28,7 +28,8 @@ from scipy.special import gammaln
 
 from ..errors import FMMDataError
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, intercept_start, newton_weighted_fit, weighted_mean
+from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, observed,
+                   weighted_mean)
 from .common import ASIS, NOCONSTANT, OFFSET, check_varies, trials_values
 from .glm import register_glm_family
 from .links import LINKS, binary_logprob
@@ -147,8 +148,7 @@ class Binomial(Family):
                 raise FMMDataError(f"predict mu needs the number of trials ({self.trials})")
             return trials_values(self.trials, outcome.extras if outcome else {}, p.size) * p
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             y, n = self._data(outcome)
             return stats.binom.cdf(y, n, p)
         return super().predict(stat, outcome, eta)

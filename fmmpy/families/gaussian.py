@@ -22,15 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import FMMDataError
 from ..linalg import (ROW_BLOCK, constant_design, rows_identical, solve_normal_equations,
                       weighted_cross_products_classes)
 from ..parse.options import OptionSchema
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, weighted_least_squares, weighted_residual_ss
+from .base import (Block, Family, Outcome, observed, weighted_least_squares,
+                   weighted_residual_ss)
 from .glm import register_glm_family
 
-__all__ = ["Gaussian", "class_means", "normal_fit_classes"]
+__all__ = ["Gaussian", "class_means", "normal_fit_classes", "normal_params_classes"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -93,13 +93,9 @@ class Gaussian(Family):
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        # One class of normal_fit_classes (the same numbers as the classes together).
-        y = outcome.y if offset is None else outcome.y - offset
-        out, var, fitted = normal_fit_classes(y, X["main"], w[:, None],
-                                              np.asarray(init, dtype=float)[None, :])
-        if fitted[0]:
-            out[0, -1] = np.log(max(var[0], 1e-300))
-        return out[0]
+        # One class of the classes together (the same numbers).
+        return self.weighted_fit_classes(outcome, X, w[:, None],
+                                         np.asarray(init, dtype=float)[None, :], offset)[0]
 
     # Several classes sharing the equation at once (the EM of a mixture of regressions):
     # the same arithmetic, element by element, as loglik and weighted_fit per class.
@@ -122,9 +118,7 @@ class Gaussian(Family):
                              W: np.ndarray, init: np.ndarray,
                              offset: np.ndarray | None = None) -> np.ndarray:
         y = outcome.y if offset is None else outcome.y - offset
-        out, var, fitted = normal_fit_classes(y, X["main"], W, init)
-        out[fitted, -1] = np.log(np.maximum(var[fitted], 1e-300))
-        return out
+        return normal_params_classes(y, X["main"], W, init, 1.0)
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
         """``lcinvariant(errvar)``: each class's coefficients by weighted least squares
@@ -155,8 +149,7 @@ class Gaussian(Family):
         if stat == "mu":
             return eta[:, 0]
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             return stats.norm.cdf(outcome.y, eta[:, 0], np.exp(0.5 * eta[:, 1]))
         return super().predict(stat, outcome, eta)
 
@@ -186,6 +179,23 @@ def class_means(X: np.ndarray, B: np.ndarray, n: int, offset: np.ndarray | None 
     if offset is not None:
         mu += offset[:, None]
     return mu
+
+
+def normal_params_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray,
+                          power: float) -> np.ndarray:
+    """:func:`normal_fit_classes` as parameter rows: the coefficients and
+    ``power * log(var)`` (1: the log variance of ``regress``; 0.5: the log standard
+    deviation of ``lognormal``); ``init``'s rows for classes without weight.
+
+    Examples
+    --------
+    >>> normal_params_classes(np.array([1.0, 3.0]), np.ones((2, 1)), np.ones((2, 1)),
+    ...                       np.zeros((1, 2)), 0.5).round(4).tolist()
+    [[2.0, 0.0]]
+    """
+    out, var, fitted = normal_fit_classes(y, X, W, init)
+    out[fitted, -1] = power * np.log(np.maximum(var[fitted], 1e-300))
+    return out
 
 
 def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray

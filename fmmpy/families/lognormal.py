@@ -22,7 +22,7 @@ from scipy import stats
 
 from ..errors import FMMDataError
 from .base import (Block, Family, Outcome, observed, outcome_term)
-from .gaussian import class_means, normal_fit_classes
+from .gaussian import class_means, normal_params_classes
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
 
@@ -75,15 +75,9 @@ class Lognormal(Family):
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        # One class of normal_fit_classes (the same numbers as the classes together).
-        z = _log_y(outcome)
-        if offset is not None:
-            z = z - offset
-        out, var, fitted = normal_fit_classes(z, X["main"], w[:, None],
-                                              np.asarray(init, dtype=float)[None, :])
-        if fitted[0]:
-            out[0, -1] = 0.5 * np.log(max(var[0], 1e-300))
-        return out[0]
+        # One class of the classes together (the same numbers).
+        return self.weighted_fit_classes(outcome, X, w[:, None],
+                                         np.asarray(init, dtype=float)[None, :], offset)[0]
 
     # Several classes sharing the equation at once: the arithmetic of derivatives and
     # weighted_fit, element by element.
@@ -109,9 +103,7 @@ class Lognormal(Family):
         z = _log_y(outcome)
         if offset is not None:
             z = z - offset
-        out, var, fitted = normal_fit_classes(z, X["main"], W, init)
-        out[fitted, -1] = 0.5 * np.log(np.maximum(var[fitted], 1e-300))
-        return out
+        return normal_params_classes(z, X["main"], W, init, 0.5)
 
     #: ``estat lcmean``: a positive mean, its interval on the log scale (as for the
     #: other positive means: counts, survival times).

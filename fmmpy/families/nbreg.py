@@ -26,10 +26,10 @@ import numpy as np
 from scipy import stats
 from scipy.special import digamma, expit, gammaln, polygamma
 
-from ..errors import FMMDataError, FMMSyntaxError
+from ..errors import FMMSyntaxError
 from ..parse.options import OptionSchema, as_choice
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit, weighted_mean
+from .base import Block, Family, Outcome, newton_weighted_fit, observed, weighted_mean
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
 from .glm import register_glm_family
 from .poisson import Poisson, count_start
@@ -144,8 +144,7 @@ class NBreg(Family):
         if stat == "mu":
             return mu
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             if self.dispersion == "mean":
                 r = np.exp(-eta[:, 1])
                 return stats.nbinom.cdf(outcome.y, r, r / (r + mu))

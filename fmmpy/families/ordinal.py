@@ -26,10 +26,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import FMMDataError
 from ..parse.terms import RHS
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit
+from .base import Block, Family, Outcome, newton_weighted_fit, observed
 from .common import OFFSET, check_varies, level_positions, selected_position
 from .links import LATENT, logdiffexp
 
@@ -174,8 +173,7 @@ class Ordinal(Family):
             level = np.full(eta.shape[0], self.levels[selected_position(self.levels, self.selected)])
             return np.exp(self.loglik(Outcome(level), eta))
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             idx, _, b, _ = self._bounds(outcome.y, eta)
             return np.where(idx >= 0, LATENT[self.link].cdf(b), np.nan)
         return super().predict(stat, outcome, eta)

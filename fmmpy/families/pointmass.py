@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import FMMDataError, FMMSyntaxError
+from ..errors import FMMSyntaxError
 from ..parse.options import OptionSchema, as_int
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome
+from .base import Block, Family, Outcome, observed
 
 __all__ = ["PointMass"]
 
@@ -62,8 +62,6 @@ class PointMass(Family):
                      init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
         return np.zeros(0)
 
-    mean_scale = "identity"
-
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """The mean is the point: no parameters, nothing to differentiate."""
         return np.zeros((eta.shape[0], 0))
@@ -72,8 +70,8 @@ class PointMass(Family):
         n = eta.shape[0]
         if stat in ("mu", "eta"):
             return np.full(n, float(self.value))
-        if outcome is None and stat in ("density", "distribution"):
-            raise FMMDataError(f"predict {stat} needs the dependent variable")
+        if stat in ("density", "distribution"):
+            outcome = observed(outcome, stat)
         if stat == "density":
             return np.where(np.isnan(outcome.y), np.nan, (outcome.y == self.value) * 1.0)
         if stat == "distribution":

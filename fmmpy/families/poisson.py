@@ -18,10 +18,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import gammaln
 
-from ..errors import FMMDataError
 from ..registry import ModelSyntax, register_model
-from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, outcome_term,
-                   weighted_mean)
+from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, observed,
+                   outcome_term, weighted_mean)
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
 from .glm import register_glm_family
 
@@ -90,8 +89,7 @@ class Poisson(Family):
         if stat == "mu":
             return np.exp(eta[:, 0])
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             return stats.poisson.cdf(outcome.y, np.exp(eta[:, 0]))
         return super().predict(stat, outcome, eta)
 

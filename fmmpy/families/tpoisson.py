@@ -27,7 +27,7 @@ from scipy.special import gammaln
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema, VarRef, as_number_or_var
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit
+from .base import Block, Family, Outcome, newton_weighted_fit, observed
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
 from .poisson import Poisson, count_start
 
@@ -134,8 +134,7 @@ class TPoisson(Family):
         if stat == "mu":
             return self._conditional_mean(outcome, e)[0]
         if stat == "distribution":
-            if outcome is None:
-                raise FMMDataError("predict distribution needs the dependent variable")
+            outcome = observed(outcome, stat)
             tau = self._tau(outcome)
             cdf_y = stats.poisson.cdf(outcome.y, mu)
             cdf_t = np.where(tau < 0, 0.0, stats.poisson.cdf(tau, mu))
