@@ -40,7 +40,14 @@ def count_start(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
     return newton_weighted_fit(family, outcome, X, w, init)
 
 
-def _lgamma1(y: np.ndarray) -> np.ndarray:
+def lgamma1(y: np.ndarray) -> np.ndarray:
+    """``log(y!)`` of counts (cached per outcome through :func:`outcome_term`).
+
+    Examples
+    --------
+    >>> lgamma1(np.array([0.0, 3.0])).round(6).tolist()
+    [0.0, 1.791759]
+    """
     return gammaln(y + 1.0)
 
 
@@ -70,7 +77,7 @@ class Poisson(Family):
         # In place, in the order of y * e - mu - log(y!); log(y!) computed once per outcome.
         ll = y * e
         ll -= mu
-        ll -= outcome_term(y, "lgamma1", _lgamma1)
+        ll -= outcome_term(y, "lgamma1", lgamma1)
         if order == 0:
             return ll, None, None
         d1 = (y - mu)[:, None]

@@ -27,9 +27,9 @@ from scipy.special import gammaln
 from ..errors import FMMDataError
 from ..parse.options import OptionSchema, VarRef, as_number_or_var
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, newton_weighted_fit, observed
+from .base import Block, Family, Outcome, newton_weighted_fit, observed, outcome_term
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
-from .poisson import Poisson, count_start
+from .poisson import Poisson, count_start, lgamma1
 
 __all__ = ["TPoisson"]
 
@@ -89,7 +89,7 @@ class TPoisson(Family):
         mu = np.exp(e)
         tau = self._tau(outcome)
         log_s, log_h = self._log_tail(tau, e, mu)
-        ll = y * e - mu - gammaln(y + 1.0) - log_s
+        ll = y * e - mu - outcome_term(y, "lgamma1", lgamma1) - log_s
         if order == 0:
             return ll, None, None
         h = np.exp(log_h)
