@@ -141,8 +141,7 @@ def _warm_start(previous: FMMResults, design) -> np.ndarray:  # noqa: ANN001 - D
         raise FMMDataError(f"start_from=: a fit with {design.k - 1} classes on the same "
                            f"estimation sample is required; got {previous.k} classes on "
                            f"{previous.nobs} observations")
-    post, _ = MixtureModel(previous.design, previous.layout).posterior(previous.fit.theta)
-    return split_largest_class(MixtureModel(design, build_layout(design)), post)
+    return split_largest_class(MixtureModel(design, build_layout(design)), previous.posterior)
 
 
 def _to_theta(from_: Any, layout: ParamLayout) -> np.ndarray:

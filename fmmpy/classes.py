@@ -38,7 +38,6 @@ from .display.format import fmt_fc, fmt_g
 from .display.tables import header_lines
 from .errors import FMMSyntaxError
 from .estimate.layout import build_layout
-from .estimate.model import MixtureModel
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import FMMResults
@@ -117,10 +116,8 @@ def lcstats(res: "FMMResults") -> LCStats:
     >>> round(float(res.lcstats().to_frame()["expected"].sum()), 12)
     1.0
     """
-    model = MixtureModel(res.design, res.layout)
-    theta = res.fit.theta
-    post, _ = model.posterior(theta)
-    pi = np.exp(model.class_logprob(theta))
+    post = res.posterior
+    pi = np.exp(res.model.class_logprob(res.fit.theta))
     w = res.design.weights
     wn = w / w.sum()
     modal = np.argmax(post, axis=1)

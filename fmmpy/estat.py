@@ -43,7 +43,6 @@ from .display.format import fmt_f, fmt_fc, fmt_g
 from .display.tables import (TableRow, coef_row, header_lines, header_row, render_table, rule,
                              stata_level)
 from .errors import FMMSyntaxError
-from .estimate.model import MixtureModel
 from .families.base import grad_hess_from_eta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,7 +149,7 @@ def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
     """
     level = res.level if level is None else check_level(level, "estat lcmean")
     zq = stats.norm.ppf(0.5 + level / 200.0)
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     theta = res.fit.theta
     rows: list[dict[str, float]] = []
     index: list[tuple[int, str]] = []

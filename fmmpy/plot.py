@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from .checks import check_int
 from .errors import FMMDataError, FMMDependencyError, FMMSyntaxError
@@ -165,7 +164,7 @@ def mixture_density(res: "FMMResults", grid: Any, outcome: str | None = None
     0.07         39.99     38.4     0.10     1.49
     0.08         56.84      0.0    51.81     5.02
     """
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     theta = res.fit.theta
     name, eqs = _equations(model, outcome)
     ed0 = model.equations[0][eqs[0]][0]           # the outcome's rows (and their units)
@@ -256,7 +255,7 @@ def plot_density(res: "FMMResults", *, outcome: str | None = None, bins: int | N
     if bins is not None:
         bins = check_int(bins, "plot: bins", minimum=1)
     points = check_int(points, "plot: points", minimum=2)
-    name, eqs = _equations(MixtureModel(res.design, res.layout), outcome)
+    name, eqs = _equations(res.model, outcome)
     fig, ax = _figure(ax)
     ed = res.design.classes[0].equations[eqs[0]]
     y = np.asarray(ed.outcome.y, dtype=float)
@@ -276,12 +275,6 @@ def plot_density(res: "FMMResults", *, outcome: str | None = None, bins: int | N
     ax.set_ylabel("Density")
     _legend(fig, ax)
     return fig
-
-
-def _posteriors(res: "FMMResults") -> np.ndarray:
-    model = MixtureModel(res.design, res.layout)
-    a = model.joint(res.fit.theta)
-    return np.exp(a - logsumexp(a, axis=1, keepdims=True))
 
 
 def plot_posterior(res: "FMMResults", *, x: str | None = None, data: pd.DataFrame | None = None,
@@ -313,20 +306,20 @@ def plot_posterior(res: "FMMResults", *, x: str | None = None, data: pd.DataFram
     >>> len(fig.axes[0].get_lines()), [float(v) for v in fig.axes[0].get_ylim()]
     (3, [0.0, 1.0])
     """
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     name, eqs = _equations(model, None)
     on_outcome = x is None or x == name
     if on_outcome:
         ed = res.design.classes[0].equations[eqs[0]]
         values = np.asarray(ed.outcome.y, dtype=float)
-        post = ed.to_rows(_posteriors(res))
+        post = ed.to_rows(res.posterior)
         x = name
     else:
         if data is None or x not in data.columns:
             raise FMMDataError(f"plotting posteriors against {x} needs data= with column {x}")
         values = pd.to_numeric(data.loc[res.design.index, x], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
-        post = res.design.to_rows(_posteriors(res))
+        post = res.design.to_rows(res.posterior)
     keep = ~np.isnan(values)
     order = np.argsort(values[keep], kind="stable")
     xs, ps = values[keep][order], post[keep][order]

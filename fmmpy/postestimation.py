@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import expit, logit, logsumexp
+from scipy.special import expit, logit
 
 from .checks import check_level
 from .display.format import fmt_fc, fmt_g
@@ -141,7 +141,7 @@ def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
     1.0
     """
     level = res.level if level is None else check_level(level, "estat lcprob")
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     lay = res.layout
     theta = res.fit.theta
     pi = np.exp(model.class_logprob(theta))
@@ -225,8 +225,7 @@ def predict(res: "FMMResults", statistic: str = "mu", *, marginal: bool = False,
             if stat == "classpr":
                 values = np.exp(model.class_logprob(theta))
             else:
-                a = model.joint(theta)
-                values = np.exp(a - logsumexp(a, axis=1, keepdims=True))
+                values = model.posterior(theta)[0]
             values = design.to_rows(values)
         else:
             values = _outcome_stat(model, theta, stat, outcome)

@@ -32,6 +32,7 @@ from .display.results_text import render_results, render_results_html
 from .errors import FMMSyntaxError
 from .estimate.fit import FitResult
 from .estimate.layout import ParamBlock, ParamLayout
+from .estimate.model import MixtureModel
 from .estimate.vce import ll_caption, vce_title
 from .parse.spec import FMMSpec
 
@@ -228,6 +229,29 @@ class FMMResults:
     @property
     def bic(self) -> float:
         return -2.0 * self.llf + np.log(self.nobs) * self.df_model
+
+    # -- the fitted likelihood ----------------------------------------------------------------
+    @cached_property
+    def model(self) -> MixtureModel:
+        """The mixture likelihood of this fit's design and layout (what the
+        postestimation commands evaluate at :attr:`fit`'s ``theta``)."""
+        return MixtureModel(self.design, self.layout)
+
+    @cached_property
+    def posterior(self) -> np.ndarray:
+        """Posterior class probabilities of the estimation units at the estimates,
+        ``(n, k)``, read-only.
+
+        Examples
+        --------
+        >>> import fmmpy
+        >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+        >>> res.posterior.shape, bool(np.allclose(res.posterior.sum(axis=1), 1.0))
+        ((485, 2), True)
+        """
+        post = self.model.posterior(self.fit.theta)[0]
+        post.setflags(write=False)
+        return post
 
     # -- parameters in the reported metric -------------------------------------------------
     @cached_property

@@ -30,10 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from .errors import FMMDataError
-from .estimate.model import MixtureModel
 from .families.base import linear_predictors
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,7 +149,7 @@ def class_curves(res: "FMMResults", x: str | None = None, *, grid: Any = None,
     frame = pd.DataFrame({x: grid})
     for name, value in (at or {}).items():
         frame[name] = value
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     theta = res.fit.theta
     columns: dict[tuple[str, int], np.ndarray] = {}
     for e in _selected(res, outcome):
@@ -207,9 +205,7 @@ def observed_curves(res: "FMMResults", x: str | None = None,
     """
     x = x or default_x(res)
     xv = _observed_x(res, x)
-    model = MixtureModel(res.design, res.layout)
-    a = model.joint(res.fit.theta)
-    post = np.exp(a - logsumexp(a, axis=1, keepdims=True)) * res.design.weights[:, None]
+    post = res.posterior * res.design.weights[:, None]
     levels, where = np.unique(xv[~np.isnan(xv)], return_inverse=True)
     code = np.full(xv.size, -1)
     code[~np.isnan(xv)] = where
