@@ -1,5 +1,6 @@
-"""Helpers shared by the family tests: numerical derivatives (only in tests) and the
-check that a fitted mixture recovers the parameters it was simulated from."""
+"""Helpers shared by the tests: a mixture model from a command, numerical derivatives
+(only in tests) checked against the analytic ones, and the check that a fitted
+mixture recovers the parameters it was simulated from."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from itertools import permutations
 
 import numpy as np
 
+from fmmpy.design import build_design
+from fmmpy.estimate.layout import build_layout
+from fmmpy.estimate.model import MixtureModel
 from fmmpy.families.base import Outcome
+from fmmpy.parse import parse_command
+
+
+def mixture_model(command: str, data) -> MixtureModel:
+    """The likelihood of ``command`` on ``data`` (its design and default layout)."""
+    d = build_design(parse_command(command), data)
+    return MixtureModel(d, build_layout(d))
 
 
 def num_grad(f, x, h=1e-6):
@@ -32,6 +43,23 @@ def assert_eta_derivatives(family, outcome: Outcome, eta: np.ndarray, rtol=1e-6,
         H = np.array([num_grad(lambda e, j=j, oi=oi: family.derivatives(oi, e[None, :], 1)
                                [1][0, j], eta[i]) for j in range(m)])
         assert np.allclose(d2[i], H, rtol=10 * rtol, atol=10 * atol), (i, d2[i], H)
+
+
+def check_mixture_derivatives(m: MixtureModel, scale: float = 0.3,
+                              theta: np.ndarray | None = None) -> None:
+    """Gradient, Hessian and per-unit scores of a mixture at ``theta`` (default: a
+    random one of spread ``scale``) against central differences of its log likelihood."""
+    if theta is None:
+        theta = np.random.default_rng(0).normal(scale=scale, size=m.layout.n_params)
+    d, scores = m.derivatives(theta, order=2, scores=True)
+    assert np.isfinite(d.ll)
+    g_num = num_grad(m.loglik, theta)
+    assert np.allclose(d.grad, g_num, rtol=1e-5, atol=1e-5)
+    H_num = np.array([num_grad(lambda t, j=j: m.derivatives(t, 1)[0].grad[j], theta)
+                      for j in range(theta.size)])
+    assert np.allclose(d.hess, H_num, rtol=1e-4, atol=1e-4)
+    # Per-unit scores sum (with weights) to the gradient.
+    assert np.allclose(scores.sum(axis=0), d.grad, rtol=1e-10, atol=1e-8)
 
 
 def max_abs_z(res, truth, shares=None):

@@ -23,11 +23,19 @@ settings.register_profile("explore", parent=settings.get_profile("fmmpy"),
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fmmpy"))
 
 REFERENCE = Path(__file__).parent / "reference"
+#: A simulated 2-class regression mixture (tests/golden/make_mixreg.py).
+MIXREG = Path(__file__).parent / "golden" / "mixreg.csv"
 
 
 @pytest.fixture(scope="session")
 def stamp():
     return fmmpy.datasets.load("stamp")
+
+
+@pytest.fixture(scope="session")
+def mixreg():
+    import pandas as pd
+    return pd.read_csv(MIXREG)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ model (runs once the poisson and pointmass families are registered).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,15 +18,6 @@ from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
 import fmmpy
 from fmmpy.errors import FMMSyntaxError
-from fmmpy.registry import lookup_model
-
-MIXREG = Path(__file__).parent / "golden" / "mixreg.csv"
-
-
-@pytest.fixture(scope="module")
-def mixreg():
-    return pd.read_csv(MIXREG)
-
 
 def _mixture_ll(p: np.ndarray, y, x, z, common_var: bool) -> float:
     """2-class normal regression mixture; class 2 has log odds d0 + d1 z.
@@ -152,10 +142,7 @@ def test_estat_lcprob_averages_predicted_probabilities_with_delta_method(mixreg)
 
 def test_zero_inflated_poisson_matches_statsmodels():
     """Zero-inflated Poisson as a mixture of a point mass at zero and a Poisson
-    regression with lcprob(); statsmodels' ZeroInflatedPoisson is the reference.
-    Skipped until the poisson and pointmass families are merged."""
-    if lookup_model("poisson") is None or lookup_model("pointmass") is None:
-        pytest.skip("the poisson and pointmass families are not registered yet")
+    regression with lcprob(); statsmodels' ZeroInflatedPoisson is the reference."""
     from statsmodels.discrete.count_model import ZeroInflatedPoisson
 
     rng = np.random.default_rng(5)

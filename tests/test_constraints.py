@@ -8,10 +8,8 @@ never lowers the likelihood; constraints hold exactly at the estimates).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
 
@@ -24,14 +22,6 @@ from fmmpy.estimate.model import MixtureModel
 from fmmpy.estimate.start import start_values
 from fmmpy.constraints import apply_constraints
 from fmmpy.parse import parse_command
-
-MIXREG = Path(__file__).parent / "golden" / "mixreg.csv"
-
-
-@pytest.fixture(scope="module")
-def mixreg():
-    return pd.read_csv(MIXREG)
-
 
 def test_k1_fixed_coefficient_equals_ols_with_offset(mixreg):
     res = fmmpy.fmm("1: regress y x z", data=mixreg, log=False, constraints={"1.Class:y:z": 0.25})

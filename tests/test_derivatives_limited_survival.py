@@ -11,9 +11,6 @@ import pytest
 from scipy.special import gammaincc
 
 import fmmpy
-from fmmpy.design import build_design
-from fmmpy.estimate.layout import build_layout
-from fmmpy.estimate.model import MixtureModel
 from fmmpy.families.base import Outcome
 from fmmpy.families.beta import Beta
 from fmmpy.families.incgamma import log_gammaincc
@@ -22,9 +19,8 @@ from fmmpy.families.ivregress import IVRegress
 from fmmpy.families.streg import Survival
 from fmmpy.families.tobit import Tobit
 from fmmpy.families.truncreg import TruncReg
-from fmmpy.parse import parse_command
 from fmmpy.parse.options import VarRef
-from test_derivatives import _num_grad, check_mixture_derivatives
+from _family_helpers import assert_eta_derivatives, check_mixture_derivatives, mixture_model
 
 
 _RNG = np.random.default_rng(5)
@@ -58,19 +54,7 @@ def test_family_eta_derivatives(family, out, m):
     if isinstance(family, IVRegress):
         k = 1 + len(family.endogenous)
         eta[:, 2 * k:] *= 0.3            # keep the covariance matrix positive definite
-    ll, d1, d2 = family.derivatives(out, eta, order=2)
-    assert np.all(np.isfinite(ll))
-    for i in range(out.n):
-        sub = out.subset(np.array([i]))
-
-        def f(e, sub=sub):
-            return family.loglik(sub, e[None, :])[0]
-
-        g_num = _num_grad(f, eta[i])
-        assert np.allclose(d1[i], g_num, rtol=1e-6, atol=1e-7)
-        H_num = np.array([_num_grad(lambda e, j=j, sub=sub: family.derivatives(
-            sub, e[None, :], 1)[1][0, j], eta[i]) for j in range(m)])
-        assert np.allclose(d2[i], H_num, rtol=1e-5, atol=1e-6)
+    assert_eta_derivatives(family, out, eta)
 
 
 def test_log_gammaincc_values_and_shape_derivatives():
@@ -119,5 +103,4 @@ def mixdata():
     "fmm: (tobit yc x, ll) (regress y x)",
 ])
 def test_mixture_gradient_and_hessian(mixdata, command):
-    d = build_design(parse_command(command), mixdata)
-    check_mixture_derivatives(MixtureModel(d, build_layout(d)), scale=0.2)
+    check_mixture_derivatives(mixture_model(command, mixdata), scale=0.2)

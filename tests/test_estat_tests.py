@@ -9,10 +9,8 @@ per-observation scores of a mixture log likelihood written here with scipy.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 from scipy.special import expit, logsumexp
@@ -20,14 +18,6 @@ from statsmodels.tools.numdiff import approx_fprime
 
 import fmmpy
 from fmmpy.errors import FMMDataError, FMMSyntaxError
-
-MIXREG = Path(__file__).parent / "golden" / "mixreg.csv"
-
-
-@pytest.fixture(scope="module")
-def mixreg():
-    return pd.read_csv(MIXREG)
-
 
 @pytest.fixture(scope="module")
 def lcprob_fit(mixreg):

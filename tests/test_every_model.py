@@ -305,9 +305,16 @@ def test_fit_and_postestimation(key):
         if stat == "survival" and not key.startswith("streg"):
             assert np.allclose(values, 1 - np.asarray(res.predict("distribution").loc[sample],
                                                       dtype=float))
-        # censored and interval observations (tobit, intreg) have no CDF value: missing
         finite = np.isfinite(values)
-        assert finite.any(), stat
+        if key in ("tobit", "intreg"):
+            # censored observations (tobit: y at the limit 0) and intervals (intreg:
+            # ylo != yhi, either bound missing) have no CDF value: missing, they alone
+            rows = df.loc[sample]
+            no_value = rows["y"] == 0 if key == "tobit" else ~(rows["ylo"] == rows["yhi"])
+            no_value = no_value.to_numpy().reshape((-1,) + (1,) * (finite.ndim - 1))
+            assert np.array_equal(~finite, np.broadcast_to(no_value, finite.shape)), stat
+        else:
+            assert finite.all(), stat
         assert np.all((values[finite] >= 0) & (values[finite] <= 1 + 1e-12)), stat
     # predictions on new data rebuild the design (trials, stset and endogenous
     # variables, interval bounds included) and agree with those on the sample
@@ -386,7 +393,7 @@ def test_scale_ancillaries_are_declared(key):
     log density of some observation by up to ln(10) (the likelihood is unbounded in
     that direction)."""
     _, res = _fit(key)
-    model = MixtureModel(res.design, res.layout)
+    model = res.model
     gains: dict[tuple[int, int], float] = {}
     for j in range(res.k):
         for e, (ed, _) in enumerate(model.equations[j]):
@@ -395,7 +402,9 @@ def test_scale_ancillaries_are_declared(key):
                 if blk.kind == "aux" and not blk.term.startswith("cut"):
                     expected = (_GAMMA_SCALE if "gamma" in key and blk.term == "logs"
                                 else _SCALE_POWERS[blk.term])
-                    assert blk.scale_power == expected, (blk, expected)
+                else:       # a variance: 2; coefficients, cut points, covariances: none
+                    expected = 2 if blk.kind == "variance" else 0
+                assert blk.scale_power == expected, (blk, expected)
                 if not blk.scale_power:
                     continue
                 shrunk = eta.copy()

@@ -611,3 +611,4 @@ def test_clearly_independent_columns_from_cross_products_equal_gram_schmidt(monk
         np.testing.assert_array_equal(got, exact[name])
     assert exact["independent"].tolist() == [0, 1, 2] and exact["zero"].tolist() == [0, 2]
     assert exact["duplicate"].tolist() == [0, 1, 3]
+    assert exact["combination"].tolist() == [0, 1, 3]      # 2 x1 - 3 x2 is dropped

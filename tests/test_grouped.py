@@ -42,6 +42,8 @@ from fmmpy.estimate.start import start_values
 from fmmpy.parse import parse_command
 from fmmpy.parse.spec import StartValues
 
+from _family_helpers import mixture_model, num_grad
+
 SPEED = "regress speed t c.t#c.t c.t#c.t#c.t"
 REST = "glm rest t, family(lognormal)"
 TERMS = ["t", "c.t#c.t", "c.t#c.t#c.t", "_cons"]
@@ -59,11 +61,6 @@ def runners():
 @pytest.fixture(scope="module")
 def fit2(runners):
     return fmmpy.fmm(command(2), data=runners, log=False)
-
-
-def _model(cmd: str, data: pd.DataFrame) -> MixtureModel:
-    d = build_design(parse_command(cmd), data)
-    return MixtureModel(d, build_layout(d))
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +205,7 @@ def test_loglik_equals_the_seeds_formula(fit2, runners):
 
 
 def test_em_never_lowers_the_likelihood(runners):
-    m = _model(command(3), runners)
+    m = mixture_model(command(3), runners)
     r = em_refine(m, start_values(m, m.design.settings.startvalues, None), iterate=40)
     ll = np.array(r.ll_history)
     assert np.all(np.diff(ll) >= -1e-9 * np.abs(ll[1:]))
@@ -216,7 +213,7 @@ def test_em_never_lowers_the_likelihood(runners):
 
 
 def test_pooled_variance_m_step_equals_newton_m_step(runners):
-    m = _model(command(3), runners)
+    m = mixture_model(command(3), runners)
     assert m._plan is not None and any(g.tied == frozenset({1}) for g in m._plan)
     theta = start_values(m, m.design.settings.startvalues, None)
     post, _ = m.posterior(theta)
@@ -236,7 +233,7 @@ def test_constraints_other_than_ties_use_newton(runners):
 
 
 def test_gradient_and_hessian_match_numerical_differences(runners):
-    m = _model(command(2, "group(runner) lcprob(age female)"), runners.iloc[:800])
+    m = mixture_model(command(2, "group(runner) lcprob(age female)"), runners.iloc[:800])
     rng = np.random.default_rng(5)
     theta = start_values(m, m.design.settings.startvalues, None)
     theta = theta + rng.normal(scale=0.05, size=theta.size)
@@ -244,18 +241,9 @@ def test_gradient_and_hessian_match_numerical_differences(runners):
     assert U.shape == (m.n, theta.size)
     assert np.allclose(U.sum(axis=0), d.grad, rtol=1e-10, atol=1e-8)
 
-    def num_grad(f, x):
-        g = np.zeros_like(x)
-        for i in range(x.size):
-            h = 1e-5 * max(1.0, abs(x[i]))
-            e = np.zeros_like(x)
-            e[i] = h
-            g[i] = (f(x + e) - f(x - e)) / (2 * h)
-        return g
-
-    assert np.allclose(d.grad, num_grad(m.loglik, theta), rtol=1e-5, atol=1e-4)
-    H_num = np.array([num_grad(lambda x, i=i: m.derivatives(x, order=1)[0].grad[i], theta)
-                      for i in range(theta.size)])
+    assert np.allclose(d.grad, num_grad(m.loglik, theta, h=1e-5), rtol=1e-5, atol=1e-4)
+    H_num = np.array([num_grad(lambda x, i=i: m.derivatives(x, order=1)[0].grad[i], theta,
+                               h=1e-5) for i in range(theta.size)])
     assert np.allclose(d.hess, H_num, rtol=1e-5, atol=1e-3)
 
 
@@ -428,7 +416,7 @@ def test_header_reports_groups(fit2):
 
 
 def test_uniform_random_start_is_per_group_and_reproducible(runners):
-    m = _model(command(2), runners)
+    m = mixture_model(command(2), runners)
     from fmmpy.estimate.start import START_METHODS
 
     sv = StartValues("uniformpr", seed=3)
@@ -442,11 +430,17 @@ def test_uniform_random_start_is_per_group_and_reproducible(runners):
 
 
 def test_factor_start_ranks_groups(runners):
-    m = _model(command(2), runners)
+    m = mixture_model(command(2), runners)
     from fmmpy.estimate.start import factor_score
 
     score = factor_score(m)
-    assert score.shape == (m.n,)
+    assert score.shape == (m.n,) and np.all(np.isfinite(score))
+    # one score per runner (the variables averaged over a runner's rows), signed to
+    # increase with the first outcome variable: its correlation with a runner's mean
+    # speed is sqrt(lambda) times the first loading, positive by that rule (small here:
+    # the lap-time polynomial dominates the first component)
+    speed = runners.groupby("runner", sort=True)["speed"].mean().to_numpy()
+    assert np.corrcoef(score, speed)[0, 1] > 0
 
 
 # ---------------------------------------------------------------------------

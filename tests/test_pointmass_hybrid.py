@@ -15,12 +15,9 @@ from statsmodels.discrete.count_model import (ZeroInflatedNegativeBinomialP,
                                               ZeroInflatedPoisson)
 
 import fmmpy
-from fmmpy.design import build_design
-from fmmpy.estimate.layout import build_layout
-from fmmpy.estimate.model import MixtureModel
 from fmmpy.parse import parse_command
 
-from _family_helpers import max_abs_z, num_grad
+from _family_helpers import check_mixture_derivatives, max_abs_z, mixture_model
 
 
 @pytest.fixture(scope="module")
@@ -159,19 +156,12 @@ def test_mixture_gradient_and_hessian(zidata, command):
     outcome) against central differences of the log likelihood."""
     rng = np.random.default_rng(0)
     df = zidata.assign(m=rng.integers(1, 4, size=len(zidata)) * 1.0).iloc[:300]
-    d = build_design(parse_command(command), df)
-    m = MixtureModel(d, build_layout(d))
+    m = mixture_model(command, df)
     theta = rng.normal(scale=0.3, size=m.layout.n_params)
     for b in m.layout.blocks:                  # ordered cutpoints for ologit
         if b.equation.startswith("/m"):
             theta[b.start] = {"cut1": -0.7, "cut2": 0.6}[b.terms[0]]
-    deriv, scores = m.derivatives(theta, order=2, scores=True)
-    assert np.isfinite(deriv.ll)
-    assert np.allclose(deriv.grad, num_grad(m.loglik, theta), rtol=1e-5, atol=1e-5)
-    H = np.array([num_grad(lambda t, j=j: m.derivatives(t, 1)[0].grad[j], theta)
-                  for j in range(theta.size)])
-    assert np.allclose(deriv.hess, H, rtol=1e-4, atol=1e-4)
-    assert np.allclose(scores.sum(axis=0), deriv.grad, atol=1e-8)
+    check_mixture_derivatives(m, theta=theta)
 
 
 def test_errors(zidata):

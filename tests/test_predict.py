@@ -8,23 +8,18 @@ scipy for `distribution`; predictions on new data equal those in the sample).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
 import fmmpy
 from fmmpy.errors import FMMDataError, FMMSyntaxError
 
-MIXREG = Path(__file__).parent / "golden" / "mixreg.csv"
-
 
 @pytest.fixture(scope="module")
-def data():
-    df = pd.read_csv(MIXREG)
-    return df.assign(y2=0.5 * df["y"] + df["z"])
+def data(mixreg):
+    return mixreg.assign(y2=0.5 * mixreg["y"] + mixreg["z"])
 
 
 @pytest.fixture(scope="module")
