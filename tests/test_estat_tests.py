@@ -27,7 +27,7 @@ def lcprob_fit(mixreg):
 # -- estat lcmean --------------------------------------------------------------------
 
 
-def test_lcmean_of_constant_only_mixture_is_the_class_constant(fit_regress3):
+def test_lcmean_of_constant_only_mixture_is_the_class_constant(fit_regress3, stata_stamp):
     t = fit_regress3.estat_lcmean().to_frame()
     for j in (1, 2, 3):
         name = f"{j}.Class:thickness:_cons"
@@ -41,8 +41,10 @@ def test_lcmean_of_constant_only_mixture_is_the_class_constant(fit_regress3):
     assert text[4] == ("             |     Margin   std. err.      z    P>|z|     "
                        "[95% conf. interval]")
     assert "1            |" in text
-    assert ("   thickness |   .0712183   .0002011   354.20   0.000     .0708242    .0716124"
-            in text)
+    # class 1's mean is its constant: Stata's row for 1.Class _cons (the seed's table)
+    line = "   thickness |   .0712183   .0002011   354.20   0.000     .0708242    .0716124"
+    assert line.split()[2:] == stata_stamp["regress3"]["rows"]["1.Class:thickness:_cons"]
+    assert line in text
 
 
 def test_lcmean_with_covariates_averages_the_class_means(lcprob_fit, mixreg):
@@ -74,7 +76,7 @@ def test_lcmean_lognormal_delta_method(stamp, fit_lognormal3):
 # -- estat ic ------------------------------------------------------------------------
 
 
-def test_estat_ic_by_hand(fit_regress3):
+def test_estat_ic_by_hand(fit_regress3, stata_stamp):
     ic = fit_regress3.estat_ic()
     ll, n, df = fit_regress3.llf, 485, 8
     assert (ic.nobs, ic.df) == (n, df)
@@ -83,6 +85,11 @@ def test_estat_ic_by_hand(fit_regress3):
     lines = str(ic).splitlines()
     assert lines[3] == ("       Model |          N   ll(null)  ll(model)      df        AIC"
                         "        BIC")
+    # Stata's log likelihood (the seed: 1518.8484) with df 8 and N 485:
+    # AIC = -2 ll + 2 df = -3021.697, BIC = -2 ll + ln(485) df = -2988.224
+    stata_ll = float(stata_stamp["regress3"]["ll"])
+    assert (f"{-2 * stata_ll + 2 * df:.3f}", f"{-2 * stata_ll + np.log(n) * df:.3f}") == (
+        "-3021.697", "-2988.224")
     assert lines[5] == ("           . |        485          .   1518.848       8  -3021.697"
                         "  -2988.224")
     assert lines[-1] == "Note: BIC uses N = number of observations. See [R] IC note."

@@ -1,6 +1,13 @@
-"""Golden-file tests of the printed output (Stata's layout).  The numbers in the
-golden files are checked against Stata's published output in test_stamp_seed.py;
-these tests pin the layout: column positions, formats, headers, blank lines."""
+"""Golden-file tests of the printed output (Stata's layout): these tests pin the layout
+(column positions, formats, headers, blank lines) and the numbers as printed.
+
+Where the numbers come from: the stamp files' are Stata's published output, checked
+in test_stamp_seed.py; the mixreg files (a simulated mixture, no Stata run) are
+fmmpy's, vouched for by independent references elsewhere -- the lcprob fit by a direct
+scipy maximization (test_class_model.test_lcprob_matches_direct_maximization), the
+cluster and constrained robust standard errors by sandwiches from numerical scores of
+a scipy likelihood (test_vce_weights.test_two_class_sandwich_equals_independent_sandwich).
+"""
 
 from __future__ import annotations
 

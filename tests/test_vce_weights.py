@@ -152,3 +152,55 @@ def test_robust_header_and_cluster_note(data):
     assert lines[5] == " " * 13 + "|" + " " * 15 + "Robust"
     assert lines[6].startswith("             | Coefficient  std. err.")
     assert "Fitting full model:\n\nIteration 0:  Log pseudolikelihood" in res.iteration_log
+
+
+def _mixreg_ll_obs(p: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Two-class normal regression mixture per observation, written here with scipy:
+    p = (d0, b1x, b1c, v1, b2x, b2c, v2), class 2's log odds d0 (fmmpy's order)."""
+    d0, b1x, b1c, v1, b2x, b2c, v2 = p
+    lp2 = -np.logaddexp(0.0, -d0)
+    lp1 = -np.logaddexp(0.0, d0)
+    a1 = lp1 + stats.norm.logpdf(y, b1c + b1x * x, np.sqrt(v1))
+    a2 = lp2 + stats.norm.logpdf(y, b2c + b2x * x, np.sqrt(v2))
+    return np.logaddexp(a1, a2)
+
+
+MIX_NAMES = ["2.Class:_cons", "1.Class:y:x", "1.Class:y:_cons", "1.Class:y:var(e.y)",
+             "2.Class:y:x", "2.Class:y:_cons", "2.Class:y:var(e.y)"]
+
+
+@pytest.mark.parametrize("case", ["cluster", "robust_constrained"])
+def test_two_class_sandwich_equals_independent_sandwich(mixreg, case):
+    # The fits of the golden files mixreg_cluster2.txt and mixreg_robust_constrained2.txt:
+    # their standard errors against a sandwich from numerical scores and Hessian of
+    # the mixture log likelihood above, in the free parameters (class 1's slope fixed
+    # at 0.5 and one common variance in the constrained fit), times N/(N-1) or G/(G-1).
+    y, x = mixreg["y"].to_numpy(), mixreg["x"].to_numpy()
+    if case == "cluster":
+        res = fmmpy.fmm("2, vce(cluster g): regress y x", data=mixreg, log=False)
+        free = MIX_NAMES
+
+        def full(q):
+            return q
+    else:
+        res = fmmpy.fmm("2, lcinvariant(errvar) vce(robust): regress y x", data=mixreg,
+                        log=False, constraints={"1.Class:y:x": 0.5})
+        free = ["2.Class:_cons", "1.Class:y:_cons", "1.Class:y:var(e.y)", "2.Class:y:x",
+                "2.Class:y:_cons"]
+
+        def full(q):
+            d0, b1c, v, b2x, b2c = q
+            return np.array([d0, 0.5, b1c, v, b2x, b2c, v])
+    q = res.params[free].to_numpy()
+    S = approx_fprime(q, lambda t: _mixreg_ll_obs(full(t), y, x), centered=True)
+    H = approx_hess(q, lambda t: _mixreg_ll_obs(full(t), y, x).sum())
+    bread = np.linalg.inv(-H)
+    if case == "cluster":
+        codes = pd.factorize(mixreg["g"])[0]
+        sums = np.zeros((codes.max() + 1, S.shape[1]))
+        np.add.at(sums, codes, S)
+        meat, factor = sums.T @ sums, sums.shape[0] / (sums.shape[0] - 1)
+    else:
+        meat, factor = S.T @ S, len(y) / (len(y) - 1)
+    ref = factor * bread @ meat @ bread
+    assert np.allclose(res.bse[free].to_numpy(), np.sqrt(np.diag(ref)), rtol=1e-4)

@@ -1,5 +1,6 @@
 """Regenerate the golden output files after an intended change of fmmpy's printed
-output.  Review the diff before committing: the numbers must still be Stata's.
+output.  Review the diff before committing: the stamp files' numbers must still be
+Stata's, the mixreg files' must still pass the references named in test_golden.py.
 
     python tests/golden/regenerate.py
 
