@@ -122,12 +122,14 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     if stream is not None and not callable(getattr(stream, "write", None)):
         raise FMMSyntaxError(f"stream= must be a text stream (with a write() method), not "
                              f"{type(stream).__name__}")
+    # nolog (Stata's display switch) as a keyword: the log, not the model
+    quiet = bool(options.pop("nolog", False))
     spec = _merge_options(parse_command(command), options)
     design = build_design(spec, data)
     layout = apply_constraints(build_layout(design), constraints)
     from_theta = None if from_ is None else _to_theta(from_, layout)
     start_post = None if start_from is None else _warm_start(start_from, design)
-    echo = log and log_switch(command) is not False
+    echo = log and not quiet and log_switch(command) is not False
     fit = estimate(design, echo=echo, stream=stream, from_theta=from_theta, layout=layout,
                    start_post=start_post, search=search, progress=progress)
     return FMMResults(spec=spec, design=design, fit=fit, command=command)

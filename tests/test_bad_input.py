@@ -623,3 +623,11 @@ def test_hostile_formula_is_refused_before_formulaic(df, formulaic_texts, rhs):
     with pytest.raises(FMMError):
         fmmpy.fmm(f"2: regress y ~ {rhs}", data=df, log=False, search=False)
     assert formulaic_texts == []
+
+
+def test_nolog_keyword_switches_the_log_off(stamp, capsys):
+    # fmm(..., nolog=True), as `fmm ..., nolog` in the command: the fit, without a log
+    res = fmmpy.fmm("2: regress thickness", data=stamp, nolog=True)
+    assert capsys.readouterr().out == ""
+    assert res.llf == fmmpy.fmm("2: regress thickness", data=stamp, log=False).llf
+    assert "Iteration 0" in res.iteration_log

@@ -267,6 +267,15 @@ def test_postestimation_commands_match_python(stamp):
     assert str(res.estat_eform()) in out
 
 
+def test_postestimation_options_not_available_are_refused(stamp):
+    # estat ic, n() and test's accumulate/notest/mtest are not implemented: Stata's
+    # r(198) instead of results that silently ignore what was asked
+    for line in ("estat ic, n(10)", "test (2.Class:_cons = 0), accumulate"):
+        with pytest.raises(DoFileError) as err:
+            run(f"quietly fmm 2: regress thickness\n{line}", stamp)
+        assert err.value.rc == 198 and "not allowed" in err.value.message, line
+
+
 def test_stset_then_streg(tmp_path):
     rng = np.random.default_rng(3)
     n = 200

@@ -69,8 +69,7 @@ def _lcmean(session: Session, call: Call) -> None:
 
 @ESTAT.register("ic", summary="information criteria (AIC and BIC)")
 def _ic(session: Session, call: Call) -> None:
-    words, _ = _options(call, (OptionSchema("n", 1, as_float(lo=1, hi=1e15)),),
-                        "with estat ic")
+    words, _ = _options(call, (), "with estat ic")
     if words:
         raise StataError(f"estat ic: unexpected {words[0]}", rc=198)
     _show(session, session.require_results().estat_ic())
@@ -122,8 +121,12 @@ def _hypotheses(text: str) -> list[str]:
 @command("test", summary="Wald test of linear hypotheses: test (2.Class:x = 0) (...)")
 def _test(session: Session, call: Call) -> None:
     res = session.require_results()
+    text, comma, rest = call.args.partition(",")
+    if comma and rest.split():
+        # accumulate, notest, mtest...: not available; refused rather than ignored
+        raise StataError(f"option {rest.split()[0]} not allowed", rc=198)
     try:
-        _show(session, res.test(*_hypotheses(call.args.split(",")[0])))
+        _show(session, res.test(*_hypotheses(text)))
     except FMMError as exc:
         raise _fmm_errors(exc) from None
 
