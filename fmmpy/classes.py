@@ -35,7 +35,7 @@ import pandas as pd
 from .checks import check_int
 from .design import ClassDesign
 from .display.format import fmt_fc, fmt_g
-from .display.tables import header_lines
+from .display.tables import header_lines, rule
 from .errors import FMMSyntaxError
 from .estimate.layout import build_layout
 
@@ -95,7 +95,7 @@ class LCStats:
         w = 62
         lines += ["", "-" * w,
                   f"{'':13}|  Class pr.   Expected      Modal      AvePP",
-                  "-" * 13 + "+" + "-" * (w - 14), f"{self.label[:12]:>12} |"]
+                  rule("mid", w), f"{self.label[:12]:>12} |"]
         for idx, r in self.frame.iterrows():
             lines.append(f"{str(idx) + '  ':>13}|{fmt_g(r.classpr, 9):>11}{fmt_g(r.expected, 9):>11}"
                          f"{fmt_g(r.modal, 9):>11}{fmt_g(r.avepp, 9):>11}")

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import expit, logit
 
 from .checks import check_level
 from .display.format import fmt_f, fmt_fc, fmt_g
@@ -44,6 +43,7 @@ from .display.tables import (TableRow, coef_row, header_lines, header_row, rende
                              stata_level)
 from .errors import FMMSyntaxError
 from .families.base import grad_hess_from_eta
+from .postestimation import margin_interval
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import FMMResults
@@ -112,18 +112,6 @@ class LcmeanTable:
                 f"<tbody>{rows}</tbody></table>")
 
 
-def _interval(m: float, se: float, z: float, scale: str) -> tuple[float, float]:
-    """The interval of a margin on the family's scale."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if scale == "logit":
-            half = z * se / (m * (1.0 - m))
-            return float(expit(logit(m) - half)), float(expit(logit(m) + half))
-        if scale == "log":
-            half = z * se / m
-            return float(m * np.exp(-half)), float(m * np.exp(half))
-    return m - z * se, m + z * se
-
-
 def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
     """Marginal predicted mean of each outcome within each latent class, with
     delta-method standard errors (Stata's ``estat lcmean``).
@@ -164,7 +152,7 @@ def estat_lcmean(res: "FMMResults", level: float | None = None) -> LcmeanTable:
             J[sl] = grad_hess_from_eta(ed.blocks, ed.X, wn, jac_eta, None)[0]
             margin = float(wn @ mu)
             se = float(np.sqrt(max(J @ res.fit.vcov @ J, 0.0)))
-            lo, hi = _interval(margin, se, zq, ed.family.mean_scale)
+            lo, hi = margin_interval(margin, se, zq, ed.family.mean_scale)
             z = margin / se if se > 0 else np.nan
             rows.append({"margin": margin, "se": se, "z": z,
                          "pvalue": 2.0 * stats.norm.sf(abs(z)), "ci_lower": lo, "ci_upper": hi})
@@ -210,7 +198,7 @@ class ICTable:
         lines = ["Akaike's information criterion and Bayesian information criterion", "",
                  "-" * _IC_WIDTH,
                  "       Model |          N   ll(null)  ll(model)      df        AIC        BIC",
-                 "-" * 13 + "+" + "-" * (_IC_WIDTH - 14),
+                 rule("mid", _IC_WIDTH),
                  f"{'.':>12} |{fmt_g(self.nobs, 10):>11}{'.':>11}{fmt_g(self.ll, 9):>11}"
                  f"{fmt_g(self.df, 7):>8}{fmt_g(self.aic, 9):>11}{fmt_g(self.bic, 9):>11}",
                  "-" * _IC_WIDTH,

@@ -39,6 +39,7 @@ from .checks import check_results
 from .display.format import fmt_f
 from .display.results_text import constraint_lines
 from .errors import FMMDataError, FMMSyntaxError
+from .estimate.vce import is_sandwich
 from .linexpr import parse_linear
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -234,7 +235,7 @@ def lrtest(res_a: "FMMResults", res_b: "FMMResults", *, names: Sequence[str] = (
         raise FMMDataError(f"df(unrestricted) = df(restricted) = {res_a.rank}")
     if not force:
         for res, name in fits:
-            if res.vce_title == "Robust":
+            if is_sandwich(res.vce, res.design.weight_kind):
                 raise FMMDataError(f"{name}: LR test likely invalid for models with robust vce;"
                                    " use force=True to test anyway")
         if res_a.nobs != res_b.nobs:

@@ -32,7 +32,7 @@ from scipy.special import expit, logit
 
 from .checks import check_level
 from .display.format import fmt_fc, fmt_g
-from .display.tables import header_lines, stata_level
+from .display.tables import header_lines, rule, stata_level
 from .errors import FMMDataError, FMMSyntaxError
 from .design.variables import as_frame, check_exists
 from .estimate.model import MixtureModel
@@ -105,7 +105,7 @@ class MarginsTable:
         lines.append(f"{'':13}|{'':12}Delta-method")
         ci = f"[{stata_level(self.level)}% conf. interval]"
         lines.append(f"{'':13}|     Margin   std. err.     {ci}")
-        lines.append("-" * 13 + "+" + "-" * (_W - 14))
+        lines.append(rule("mid", _W))
         lines.append(f"{self.label[:12]:>12} |")
         for idx, r in self.frame.iterrows():
             lines.append(f"{str(idx) + '  ':>13}|{fmt_g(r.margin, 9):>11}{fmt_g(r.se, 9):>11}"
@@ -126,6 +126,27 @@ class MarginsTable:
                 f"</caption><thead><tr><th>{html.escape(self.label)}</th><th>Margin</th>"
                 f"<th>Delta-method std. err.</th><th colspan='2'>[{lvl}% conf. interval]</th>"
                 f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def margin_interval(m, se, z: float, scale: str):
+    """The confidence interval of a margin ``m`` (numbers or arrays) with standard error
+    ``se``: on the logit scale for probabilities (``scale="logit"``), on the log scale
+    for positive means (``"log"``), symmetric otherwise -- as Stata's ``estat lcprob``
+    and ``estat lcmean`` print them.
+
+    Examples
+    --------
+    >>> [round(float(v), 7) for v in margin_interval(.1942968, .0221242, 1.959964, "logit")]
+    [0.1545535, 0.2413428]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scale == "logit":
+            half = z * se / (m * (1.0 - m))
+            return expit(logit(m) - half), expit(logit(m) + half)
+        if scale == "log":
+            half = z * se / m
+            return m * np.exp(-half), m * np.exp(half)
+    return m - z * se, m + z * se
 
 
 def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
@@ -159,11 +180,7 @@ def estat_lcprob(res: "FMMResults", level: float | None = None) -> MarginsTable:
             J[j, block.slice] = (wn * dj) @ model.classmodel.Z[l]
     V = J @ res.fit.vcov @ J.T
     se = np.sqrt(np.maximum(np.diag(V), 0.0))
-    z = stats.norm.ppf(0.5 + level / 200.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = z * se / (margins * (1.0 - margins))
-        lo = expit(logit(margins) - half)
-        hi = expit(logit(margins) + half)
+    lo, hi = margin_interval(margins, se, stats.norm.ppf(0.5 + level / 200.0), "logit")
     frame = pd.DataFrame({"margin": margins, "se": se, "ci_lower": lo, "ci_upper": hi},
                          index=pd.Index(range(1, lay.k + 1), name=lay.label))
     return MarginsTable("Latent class marginal probabilities", res.nobs, level, lay.label,

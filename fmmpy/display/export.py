@@ -51,8 +51,7 @@ def coefficient_rows(res: "FMMResults", level: float | None = None, digits: int 
     lay = res.layout
     rows: list[list[str]] = []
     if lay.k > 1:
-        base = next(j for j in range(lay.k) if lay.class_block(j) is None)
-        rows.append([str(base + 1), lay.label, "(base outcome)"] + [""] * 6)
+        rows.append([str(lay.base + 1), lay.label, "(base outcome)"] + [""] * 6)
     for r in tidy.itertuples(index=False):
         rows.append([str(r[0]), str(r.equation), str(r.term), _number(r.coef, digits),
                      _number(r.se, digits), "" if math.isnan(r.z) else f"{r.z:.2f}",

@@ -124,6 +124,18 @@ VCE_ESTIMATORS: dict[str, Callable[[VCEInputs], tuple[np.ndarray, np.ndarray]]] 
 VCE_WITHOUT_SCORES = frozenset({"oim"})
 
 
+def is_sandwich(vce: tuple, weight_kind: str | None) -> bool:
+    """Whether the variance is a sandwich: ``vce(robust)``, ``vce(cluster)``, or
+    sampling weights.
+
+    Examples
+    --------
+    >>> is_sandwich(("oim",), "pweight"), is_sandwich(("opg",), None)
+    (True, False)
+    """
+    return vce[0] in ("robust", "cluster") or weight_kind == "pweight"
+
+
 def vce_title(vce: tuple, weight_kind: str | None) -> str | None:
     """The ``Std. err.`` column's heading line (``Robust``), or ``None`` for OIM.
 
@@ -132,12 +144,9 @@ def vce_title(vce: tuple, weight_kind: str | None) -> str | None:
     >>> vce_title(("robust",), None), vce_title(("oim",), None)
     ('Robust', None)
     """
-    kind = vce[0]
-    if kind in ("robust", "cluster") or weight_kind == "pweight":
+    if is_sandwich(vce, weight_kind):
         return "Robust"
-    if kind == "opg":
-        return "OPG"
-    return None
+    return "OPG" if vce[0] == "opg" else None
 
 
 def ll_caption(vce: tuple, weight_kind: str | None) -> str:
@@ -149,4 +158,4 @@ def ll_caption(vce: tuple, weight_kind: str | None) -> str:
     >>> ll_caption(("cluster", "id"), None), ll_caption(("oim",), "fweight")
     ('Log pseudolikelihood', 'Log likelihood')
     """
-    return "Log pseudolikelihood" if vce_title(vce, weight_kind) == "Robust" else "Log likelihood"
+    return "Log pseudolikelihood" if is_sandwich(vce, weight_kind) else "Log likelihood"
