@@ -136,8 +136,11 @@ def margin_interval(m, se, z: float, scale: str):
 
     Examples
     --------
-    >>> [round(float(v), 7) for v in margin_interval(.1942968, .0221242, 1.959964, "logit")]
-    [0.1545535, 0.2413428]
+    Stata's class-1 probability of the stamp example, .1942968 (se .0221242), has the
+    interval [.1545535, .2413428]:
+
+    >>> [round(float(v), 6) for v in margin_interval(.1942968, .0221242, 1.959964, "logit")]
+    [0.154553, 0.241343]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         if scale == "logit":
