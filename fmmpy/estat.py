@@ -328,8 +328,8 @@ def estat_eform(res: "FMMResults", equations: str | Sequence[str] | None = None,
                     head.extend(f"{k:<15}: {v}" for k, v in ed.family.header(ed.depvars))
                     heads.append(tuple(head))
                     found = True
-                for term in block.terms:
-                    r = frame.loc[res._param_name(block, term)]
+                for i, term in enumerate(block.terms):
+                    r = frame.iloc[block.start + i]
                     eb = float(np.exp(r.coef))
                     rows.append({"class": j + 1, "equation": block.equation, "term": term,
                                  "exp_b": eb, "se": eb * r.se, "z": r.z, "pvalue": r.pvalue,

@@ -31,7 +31,7 @@ from .design import Design
 from .display.results_text import render_results, render_results_html
 from .errors import FMMSyntaxError
 from .estimate.fit import FitResult
-from .estimate.layout import ParamBlock, ParamLayout
+from .estimate.layout import ParamLayout
 from .estimate.model import MixtureModel
 from .estimate.vce import ll_caption, vce_title
 from .parse.spec import FMMSpec
@@ -332,15 +332,17 @@ class FMMResults:
             hi = np.where(self._exp_mask, np.exp(theta + z * se_theta), theta + z * se_theta)
         return pd.DataFrame({"lower": lo, "upper": hi}, index=self.params.index)
 
-    def _param_name(self, block: ParamBlock, term: str) -> str:
-        prefix = f"{block.cls + 1}.{self.layout.label}:"
-        return prefix + term if block.kind == "class" else f"{prefix}{block.equation}:{term}"
-
     def _tidy_frame(self, level: float) -> pd.DataFrame:
-        ci = self.conf_int(level=level)
-        return pd.DataFrame({"coef": self.params, "se": self.bse, "z": self.zvalues,
-                             "pvalue": self.pvalues, "ci_lower": ci["lower"],
-                             "ci_upper": ci["upper"]})
+        """Estimates, errors, tests and intervals in the layout's order (rows by
+        position: block ``b``'s ``i``-th term is row ``b.start + i``); one frame per
+        level, built once (every table of a display reads it)."""
+        frames = self.__dict__.setdefault("_tidy_frames", {})
+        if level not in frames:
+            ci = self.conf_int(level=level)
+            frames[level] = pd.DataFrame({"coef": self.params, "se": self.bse,
+                                          "z": self.zvalues, "pvalue": self.pvalues,
+                                          "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
+        return frames[level]
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
         """One row per parameter: ``class, equation, term, coef, se, z, pvalue,
@@ -358,8 +360,8 @@ class FMMResults:
         frame = self._tidy_frame(self.level if level is None else level)
         rows: list[dict[str, Any]] = []
         for b in self.layout.blocks:
-            for t in b.terms:
-                r = frame.loc[self._param_name(b, t)]
+            for i, t in enumerate(b.terms):
+                r = frame.iloc[b.start + i]
                 rows.append({"class": b.cls + 1,
                              "equation": self.layout.label if b.kind == "class" else b.equation,
                              "term": t, **r.to_dict()})

@@ -46,25 +46,19 @@ def _term_rows(res: "FMMResults", block, frame) -> list[TableRow]:
     """Rows of a coefficient block, grouping factor-variable levels under a header."""
     rows: list[TableRow] = []
     current_group: str | None = None
-    fixed = _fixed_names(res)
-    for term in block.terms:
-        name = res._param_name(block, term)
-        r = frame.loc[name]
+    fixed = res.layout.fixed
+    for i, term in enumerate(block.terms):
+        r = frame.iloc[block.start + i]
         group, label = _split_factor(term)
         if group is not None and group != current_group:
             rows.append(TableRow("group", group))
         current_group = group
-        if name in fixed:
+        if fixed[block.start + i]:
             rows.append(TableRow("constrained", label, r.coef))
             continue
         rows.append(TableRow("coef", label, r.coef, r.se, r.z, r.pvalue, r.ci_lower,
                              r.ci_upper))
     return rows
-
-
-def _fixed_names(res: "FMMResults") -> set[str]:
-    """Names of the parameters fixed by constraints."""
-    return {n for n, f in zip(res.layout.names, res.layout.fixed) if f}
 
 
 def _split_factor(term: str) -> tuple[str | None, str]:
@@ -127,15 +121,14 @@ def outcome_rows(res: "FMMResults", j: int, level: float) -> tuple[list[str], li
             if block.kind == "base":
                 rows.append(TableRow("base", block.equation))
             elif block.kind == "variance":
-                name = res._param_name(block, block.terms[0])
-                r = frame.loc[name]
-                if name in _fixed_names(res):
+                r = frame.iloc[block.start]
+                if lay.fixed[block.start]:
                     rows.append(TableRow("constrained_variance", block.terms[0], r.coef))
                     continue
                 rows.append(TableRow("variance", block.terms[0], r.coef, r.se, math.nan,
                                      math.nan, r.ci_lower, r.ci_upper))
             elif block.kind == "cov":
-                r = frame.loc[res._param_name(block, block.terms[0])]
+                r = frame.iloc[block.start]
                 rows.append(TableRow("coef", block.terms[0], r.coef, r.se, r.z, r.pvalue,
                                      r.ci_lower, r.ci_upper))
             else:
