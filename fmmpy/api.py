@@ -122,8 +122,9 @@ def fmm(command: str, data: pd.DataFrame, *, log: bool = True, stream: TextIO | 
     if stream is not None and not callable(getattr(stream, "write", None)):
         raise FMMSyntaxError(f"stream= must be a text stream (with a write() method), not "
                              f"{type(stream).__name__}")
-    # nolog (Stata's display switch) as a keyword: the log, not the model
-    quiet = bool(options.pop("nolog", False))
+    # nolog=True (Stata's display switch) as a keyword: the log, not the model (a value
+    # other than True/False goes on to the option parser, which refuses it)
+    quiet = options.pop("nolog") if isinstance(options.get("nolog"), bool) else False
     spec = _merge_options(parse_command(command), options)
     design = build_design(spec, data)
     layout = apply_constraints(build_layout(design), constraints)

@@ -59,10 +59,8 @@ def row_pieces(ed: EquationDesign) -> list[tuple[slice, Outcome, dict, np.ndarra
     Examples
     --------
     >>> import fmmpy
-    >>> from fmmpy.parse import parse_command
-    >>> from fmmpy.design import build_design
-    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
-    >>> [p[0] for p in row_pieces(d.classes[0].equations[0])]
+    >>> res = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False)
+    >>> [p[0] for p in row_pieces(res.design.classes[0].equations[0])]
     [slice(0, 485, None)]
     """
     n = ed.outcome.n

@@ -418,12 +418,8 @@ def shared_one_class_fit(model: MixtureModel, ed: EquationDesign
     Examples
     --------
     >>> import fmmpy
-    >>> from fmmpy.parse import parse_command
-    >>> from fmmpy.design import build_design
-    >>> from fmmpy.estimate.layout import build_layout
-    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
-    >>> m = MixtureModel(d, build_layout(d))
-    >>> ed = d.classes[0].equations[0]
+    >>> m = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False).model
+    >>> ed = m.equations[0][0][0]
     >>> shared_one_class_fit(m, ed) is shared_one_class_fit(m, ed)
     True
     """
