@@ -14,7 +14,8 @@ import numpy as np
 
 __all__ = ["ascent_direction", "constant_design", "cross", "mreldif",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
-           "weighted_cross_products_classes", "weighted_least_squares",
+           "row_products", "weighted_cross_products_classes", "weighted_least_squares",
+           "weighted_products_classes",
            "weighted_residual_ss"]
 
 # Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
@@ -127,27 +128,54 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
 
 
 def _lse(a: np.ndarray) -> np.ndarray:
-    # In place on one temporary; column-major ``a`` (one contiguous column per class,
-    # as the estimators build it) makes the row reductions cheap.
-    m = a.max(axis=1, keepdims=True)
+    # Column by column, in place on two temporaries: the maximum, the sum of the
+    # exponentials and its log are the same numbers as the reductions along a row
+    # (``max``/``sum(axis=1)``: the same comparisons and additions in the same order),
+    # and elementwise operations on whole columns beat reductions over the k entries of
+    # each row (about 1.3 times on column-major arrays, 6 times on row-major ones).
+    # (8 or more classes: numpy sums a contiguous row 8 at a time, in another order; the
+    # reductions keep those numbers.)
+    n, k = a.shape
+    if k == 0:
+        return np.full((n, 1), -np.inf)
+    if k < 8:
+        m = a[:, 0].copy()
+        for j in range(1, k):
+            np.maximum(m, a[:, j], out=m)
+    else:
+        m = a.max(axis=1)
     finite = np.isfinite(m)
     if finite.all():
         # No floating-point exceptions to silence: every row has a finite maximum, so
-        # a - m <= 0 (or -inf) and each row sum is at least 1.  (Method calls and no
-        # errstate: this runs a few hundred times per fit on small data.)
-        e = a - m
+        # a - m <= 0 (or -inf) and each row sum is at least 1.  (No errstate: this runs
+        # a few hundred times per fit on small data.)
+        return _lse_shifted(a, m)
+    m[~finite] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _lse_shifted(a, m)
+
+
+def _lse_shifted(a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``log(sum_j exp(a_j - m)) + m`` as a column ``(n, 1)``."""
+    if a.shape[1] >= 8:
+        e = a - m[:, None]
         np.exp(e, out=e)
         s = e.sum(axis=1, keepdims=True)
         np.log(s, out=s)
-        s += m
+        s += m[:, None]
         return s
-    m[~finite] = 0.0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = a - m
-        np.exp(e, out=e)
-        s = np.sum(e, axis=1, keepdims=True)
-        np.log(s, out=s)
-    s += m
+    s = np.empty((a.shape[0], 1))
+    col = s[:, 0]
+    np.subtract(a[:, 0], m, out=col)
+    np.exp(col, out=col)
+    if a.shape[1] > 1:
+        tmp = np.empty_like(m)
+        for j in range(1, a.shape[1]):
+            np.subtract(a[:, j], m, out=tmp)
+            np.exp(tmp, out=tmp)
+            col += tmp
+    np.log(col, out=col)
+    col += m
     return s
 
 
@@ -285,6 +313,64 @@ def weighted_cross_products_classes(X: np.ndarray, y: np.ndarray, W: np.ndarray,
             if y2 is not None:
                 s[c] += np.dot(wb, y2)
     return A, b, s
+
+
+def row_products(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """The products of every pair of columns of ``[X, y]`` on every row, ``(n, q)``
+    column-major (pairs ``a <= b`` in :func:`numpy.triu_indices` order, ``q = (p + 1)
+    (p + 2) / 2``): the weighted sums ``X'W_jX``, ``X'W_jy`` and ``y'W_jy`` of any
+    weights are then one product ``W' P`` (see :func:`weighted_products_classes`).
+    Worth holding for a design that EM refits many times; ``None`` when it would not
+    pay or would hold too much: a design of fewer than 2 columns or of identical rows,
+    or ``q`` more than three times the ``p + 1`` columns of ``[X, y]`` (``p > 4``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(3.0), np.ones(3)])
+    >>> row_products(X, np.array([1.0, 2.0, 4.0]))[2].tolist()
+    [4.0, 2.0, 8.0, 1.0, 4.0, 16.0]
+    """
+    n, p = X.shape
+    m = p + 1
+    q = m * (m + 1) // 2
+    if p < 2 or q > 3 * m or rows_identical(X) or not np.all(np.isfinite(y)):
+        return None
+    columns = [X[:, a] for a in range(p)] + [y]
+    P = np.empty((n, q), order="F")     # contiguous columns: written in one pass each
+    for c, (a, b) in enumerate(zip(*np.triu_indices(m))):
+        np.multiply(columns[a], columns[b], out=P[:, c])
+    P.setflags(write=False)
+    return P
+
+
+def weighted_products_classes(P: np.ndarray, W: np.ndarray, cols: np.ndarray, p: int
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`weighted_cross_products_classes` from the :func:`row_products` ``P`` of a
+    design of ``p`` columns: ``X'W_jX``, ``X'W_jy`` and ``y'W_jy`` for the columns
+    ``cols`` of ``W`` as one product ``W' P`` (the same sums of the same per-row
+    products, added in another order: they agree to rounding).  ``None`` when a weight
+    is negative (the caller then counts it as 0 the row-by-row way).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.column_stack([np.arange(3.0), np.ones(3)])
+    >>> A, b, s = weighted_products_classes(row_products(X, np.arange(3.0)),
+    ...                                     np.ones((3, 1)), np.array([0]), 2)
+    >>> A[0].tolist(), b[0].tolist(), s.tolist()
+    ([[5.0, 3.0], [3.0, 3.0]], [5.0, 3.0], [5.0])
+    """
+    if W.size and W.min() < 0.0:
+        return None
+    if not (len(cols) == W.shape[1] and np.array_equal(cols, np.arange(W.shape[1]))):
+        W = W[:, cols]
+    S = W.T @ P
+    ia, ib = np.triu_indices(p + 1)
+    full = np.empty((len(cols), p + 1, p + 1))
+    full[:, ia, ib] = S
+    full[:, ib, ia] = S
+    return full[:, :p, :p].copy(), full[:, :p, p].copy(), full[:, p, p].copy()
 
 
 def weighted_residual_ss(X: np.ndarray, y: np.ndarray, beta: np.ndarray, w: np.ndarray

@@ -260,8 +260,59 @@ def test_mixture_with_classes_together_equals_class_by_class(command):
     post = posterior_rows(a, overwrite=True)[0]
     pw = together.w[:, None] * post
     assert pw.flags.f_contiguous
+    # (the sums from held row products agree to rounding: tested below)
+    together.fit_statistics = lambda ed: None
     np.testing.assert_array_equal(together.m_step(theta, post, pw),
                                   apart.m_step(theta, post, pw))
+
+
+@pytest.mark.parametrize("command, held", [
+    ("fmm 2: regress y x1 x2", True),
+    ("fmm 3: glm y x1 x2, family(lognormal)", True),
+    ("fmm 2: glm y x2, family(gaussian) offset(x1)", True),
+    ("fmm 3: regress y", False),                # a constant: its own moments
+    ("fmm 2: regress y x1 x2 x3 x4 x5", False),  # 21 products: more than 3 x 6 columns
+])
+def test_m_step_from_held_row_products_equals_row_by_row_sums(command, held):
+    # A regression's M-step takes X'WX, X'Wy and y'Wy of every class from one product
+    # W'P with the per-row products P of [X, y] held across EM iterations; the same
+    # sums of the same products as X'(w X), added in another order.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.linalg import (posterior_rows, row_products, weighted_cross_products_classes,
+                              weighted_products_classes)
+    from fmmpy.parse import parse_command
+
+    rng = np.random.default_rng(61)
+    n = 3000
+    df = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(1, 6)})
+    df["y"] = np.exp(0.3 * df.x1 + rng.normal(size=n)) + 5.0
+    d = build_design(parse_command(command), df)
+    model = MixtureModel(d, build_layout(d))
+    ed = d.classes[0].equations[0]
+    stats = model.fit_statistics(ed)
+    assert (stats is not None) == held
+    assert model.fit_statistics(ed) is stats            # computed once per model
+    theta = model.layout.to_theta(model.layout.to_phi(
+        rng.normal(scale=0.3, size=model.layout.n_params)))
+    post = posterior_rows(model.joint(theta), overwrite=True)[0]
+    new = model.m_step(theta, post)
+    model._once[("fit_statistics", id(ed))] = None      # the row-by-row sums
+    np.testing.assert_allclose(new, model.m_step(theta, post), rtol=1e-12, atol=1e-13)
+    if held:
+        X = ed.X["main"]
+        W = np.asfortranarray(post)
+        cols = np.arange(W.shape[1])
+        y = np.log(ed.outcome.y) if "lognormal" in command else ed.outcome.y
+        if ed.offset is not None:
+            y = y - ed.offset
+        for got, ref in zip(weighted_products_classes(row_products(X, y), W, cols, X.shape[1]),
+                            weighted_cross_products_classes(X, y, W, cols)):
+            np.testing.assert_allclose(got, ref, rtol=1e-12)
+        # a negative weight: counted as 0 the row-by-row way
+        W[0, 0] = -1.0
+        assert weighted_products_classes(row_products(X, y), W, cols, X.shape[1]) is None
 
 
 def test_class_model_derivatives_from_given_log_probabilities_equal_recomputed():
@@ -612,3 +663,28 @@ def test_clearly_independent_columns_from_cross_products_equal_gram_schmidt(monk
     assert exact["independent"].tolist() == [0, 1, 2] and exact["zero"].tolist() == [0, 2]
     assert exact["duplicate"].tolist() == [0, 1, 3]
     assert exact["combination"].tolist() == [0, 1, 3]      # 2 x1 - 3 x2 is dropped
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 7, 8, 12])
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_logsumexp_by_columns_equals_row_reductions(k, order):
+    # logsumexp_rows works column by column (elementwise maximum and sum over the k
+    # columns); the numbers are those of the row reductions max/sum(axis=1), including
+    # rows with -inf, +inf and nan.
+    from fmmpy.linalg import logsumexp_rows
+
+    rng = np.random.default_rng(k)
+    a = np.asarray(rng.normal(scale=40.0, size=(2000, k)), order=order)
+    a[3] = -np.inf
+    a[5, 0] = np.inf
+    a[7, 0] = np.nan
+    if k > 1:
+        a[9, 1] = -np.inf
+    m = a.max(axis=1, keepdims=True)
+    m[~np.isfinite(m)] = 0.0
+    with np.errstate(all="ignore"):
+        e = np.exp(a - m)
+        ref = np.log(e.sum(axis=1, keepdims=True)) + m
+        got = logsumexp_rows(a)
+    np.testing.assert_array_equal(got, ref)
+    assert got[3, 0] == -np.inf and got[5, 0] == np.inf and np.isnan(got[7, 0])

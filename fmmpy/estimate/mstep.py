@@ -29,13 +29,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..families.base import grad_hess_from_eta, linear_predictors
 from ..linalg import ascent_direction
 from .layout import ParamLayout
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..design import EquationDesign
 
 __all__ = ["CompleteDataObjective", "TiedGroup", "em_objective", "m_step_plan"]
 
@@ -199,6 +202,12 @@ class CompleteDataObjective:
                             H[sl, sl] += He
         return q_class, q_out, g, H
 
+    def fit_statistics(self, ed: EquationDesign) -> Any:
+        """The family's :meth:`~fmmpy.families.base.Family.fit_statistics` of an
+        equation, computed once per model (every M-step reuses them)."""
+        return self.once(("fit_statistics", id(ed)),
+                         lambda: ed.family.fit_statistics(ed.outcome, ed.X, ed.offset))
+
     def q_value(self, theta: np.ndarray, post: np.ndarray) -> float:
         """``sum_ij w_i p_ij (log pi_ij + log f_ij)`` -- the number Stata prints beside
         ``(EM) log likelihood``."""
@@ -247,7 +256,7 @@ class CompleteDataObjective:
                         new[idx] = ed.family.weighted_fit_classes(
                             ed.outcome, ed.X, pw[:, shared[2]] if isinstance(shared[2], slice)
                             else np.asfortranarray(pw[:, shared[2]]),
-                            theta[idx], ed.offset)
+                            theta[idx], ed.offset, stats=self.fit_statistics(ed))
                     continue
                 new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
                                                  theta[sl], ed.offset)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -273,12 +274,21 @@ class Family:
             out[:, j] = self.loglik(outcome, linear_predictors(blocks, X, params[j], n, offset))
         return out
 
+    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                       offset: np.ndarray | None = None) -> Any:
+        """Per-row quantities of the data alone that :meth:`weighted_fit_classes` can
+        reuse at every EM iteration (the estimator computes them once per model and
+        passes them back as ``stats``); ``None`` (the default): nothing to reuse."""
+        return None
+
     def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                              W: np.ndarray, init: np.ndarray,
-                             offset: np.ndarray | None = None) -> np.ndarray:
+                             offset: np.ndarray | None = None, stats: Any = None
+                             ) -> np.ndarray:
         """:meth:`weighted_fit` for each column of the weights ``W`` ``(n, m)``, starting
-        from the rows of ``init``; returns ``(m, p)``.  The default fits them one by
-        one; an override must give the same numbers."""
+        from the rows of ``init``; returns ``(m, p)``.  ``stats`` is what
+        :meth:`fit_statistics` returned for these data.  The default fits the columns
+        one by one; an override must give the same numbers (to rounding)."""
         return np.array([self.weighted_fit(outcome, X, W[:, j], init[j], offset)
                          for j in range(W.shape[1])]).reshape(init.shape)
 

