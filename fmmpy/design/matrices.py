@@ -182,11 +182,21 @@ def build_matrix(rhs: RHS, frame: pd.DataFrame, what: str) -> tuple[MatrixBuilde
         raise FMMDataError("no observations")
     # A constant only (or nothing): formulaic learns the same spec from one row, and the
     # n rows of 1 are a broadcast view (no n-row matrices built, copied and held).
+    # Plain continuous variables: the spec from one row too, and the matrix straight
+    # from the columns (formulaic's frame, its array and the reordered copy cost three
+    # passes over the rows more).
     constant_only = not rhs.terms and not derived
+    plain = bool(rhs.terms) and not derived and all(
+        len(t.factors) == 1 and not t.factors[0].categorical and t.factors[0].expr is None
+        for t in rhs.terms)
     try:
         mm = model_matrix(Formula(text, _ordering="none"),
-                          work.iloc[:1] if constant_only else work, context={},
+                          work.iloc[:1] if constant_only or plain else work, context={},
                           na_action="raise")
+        if plain and len(mm.columns) != len(rhs.terms) + rhs.constant:
+            plain = False       # (terms formulaic merged: its own matrix, as before)
+            mm = model_matrix(Formula(text, _ordering="none"), work, context={},
+                              na_action="raise")
     except Exception as exc:  # formulaic raises many types; translate for the user
         raise FMMDataError(f"cannot build the covariates of {what}: {exc}") from None
     matrix = np.asarray(mm, dtype=float)
@@ -208,6 +218,16 @@ def build_matrix(rhs: RHS, frame: pd.DataFrame, what: str) -> tuple[MatrixBuilde
         names.append("_cons")
         order.append(cons_pos)
     order_arr = np.array(order, dtype=int)
+    if plain:       # the columns in the final order (covariates, then the constant),
+        # column-major as the reordered copy below makes them
+        matrix = np.empty((len(work), len(order)), order="F")
+        for c, term in enumerate(rhs.terms):
+            matrix[:, c] = work[term.factors[0].var].to_numpy(dtype=float)
+        if cons_pos is not None:
+            matrix[:, -1] = 1.0
+        keep = _independent_columns(matrix, names)
+        builder = MatrixBuilder(rhs, derived, spec, order_arr, tuple(names), keep)
+        return builder, matrix if keep.size == len(names) else matrix[:, keep]
     keep = _independent_columns(matrix, names, columns=order_arr)
     builder = MatrixBuilder(rhs, derived, spec, order_arr, tuple(names), keep)
     if constant_only:
