@@ -688,3 +688,29 @@ def test_logsumexp_by_columns_equals_row_reductions(k, order):
         got = logsumexp_rows(a)
     np.testing.assert_array_equal(got, ref)
     assert got[3, 0] == -np.inf and got[5, 0] == np.inf and np.isnan(got[7, 0])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_two_class_score_covariance_equals_the_general_sum(weighted):
+    # Two classes: sum_l V_l' diag(w p_l) V_l - S' diag(w) S (S = [p_1 V_1, p_2 V_2]) is
+    # R'R with R = sqrt(w p_1 p_2) [V_1, -V_2] (p_1 + p_2 = 1).
+    from fmmpy.estimate.model import _add_score_covariance
+
+    rng = np.random.default_rng(12)
+    n = 500
+    p1 = rng.uniform(size=n)
+    post = np.asfortranarray(np.column_stack([p1, 1.0 - p1]))
+    V = [(np.asfortranarray(rng.normal(size=(n, 3))), np.array([0, 1, 2])),
+         (np.asfortranarray(rng.normal(size=(n, 4))), np.array([6, 3, 4, 5]))]
+    w = rng.uniform(0.5, 2.0, size=n) if weighted else None
+    got = np.zeros((8, 8))
+    _add_score_covariance(got, V, post, w)
+    ww = np.ones(n) if w is None else w
+    ref = np.zeros((8, 8))
+    S = np.zeros((n, 8))
+    for j, (Vj, ij) in enumerate(V):
+        ref[np.ix_(ij, ij)] += Vj.T @ (Vj * (ww * post[:, j])[:, None])
+        S[:, ij] = Vj * post[:, j:j + 1]
+    ref -= S.T @ (S * ww[:, None])
+    np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-11 * np.abs(ref).max())
+    assert np.all(got[7] == 0.0) and np.all(got[:, 7] == 0.0)

@@ -98,6 +98,9 @@ def _add_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
     (the sum over class pairs of ``(p_l [l = m] - p_l p_m) V_l V_m'`` as one product of
     the stacked posterior-weighted scores instead of one per pair)."""
     idx = np.concatenate([ij for _, ij in V])
+    if len(V) == 2 and np.unique(idx).size == idx.size and (w is None or w.min() >= 0.0):
+        _add_two_class_score_covariance(H, V, idx, post, w)
+        return
     S = np.empty((post.shape[0], idx.shape[0]), order="F")
     col = 0
     for j, (Vj, ij) in enumerate(V):
@@ -106,6 +109,28 @@ def _add_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
         H[np.ix_(ij, ij)] += Vj.T @ (Sj if w is None else Sj * w[:, None])
         col += q
     H[np.ix_(idx, idx)] -= S.T @ (S if w is None else S * w[:, None])
+
+
+def _add_two_class_score_covariance(H: np.ndarray, V: list[tuple[np.ndarray, np.ndarray]],
+                                    idx: np.ndarray, post: np.ndarray,
+                                    w: np.ndarray | None) -> None:
+    """:func:`_add_score_covariance` of two classes: with ``p_1 + p_2 = 1`` the
+    posterior covariance of the scores is ``p_1 p_2 (s_1 - s_2)(s_1 - s_2)'``, so the
+    sum over rows is one symmetric product ``R'R`` of ``R = sqrt(w p_1 p_2) [V_1, -V_2]``
+    (one pass to form ``R`` and one rank-update instead of two weighted products and
+    the product of the stacked scores; and no difference of nearly equal terms where a
+    posterior is near 1)."""
+    (V1, _), (V2, _) = V
+    c = post[:, 0] * post[:, 1]
+    if w is not None:
+        c *= w
+    np.sqrt(c, out=c)
+    q1 = V1.shape[1]
+    R = np.empty((post.shape[0], idx.shape[0]), order="F")
+    np.multiply(V1, c[:, None], out=R[:, :q1])
+    np.negative(c, out=c)
+    np.multiply(V2, c[:, None], out=R[:, q1:])
+    H[np.ix_(idx, idx)] += R.T @ R
 
 
 class MixtureModel(CompleteDataObjective):
