@@ -293,8 +293,11 @@ def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: n
 
 
 def _one_hot(groups: np.ndarray, k: int) -> np.ndarray:
-    post = np.zeros((groups.shape[0], k))
-    post[np.arange(groups.shape[0]), groups] = 1.0
+    # Column-major, as the posteriors of EM are: a class's column is contiguous (its
+    # total and the sums of its fits read one block of memory, not every k-th number).
+    post = np.zeros((groups.shape[0], k), order="F")
+    for j in range(k):
+        post[:, j] = groups == j
     return post
 
 
