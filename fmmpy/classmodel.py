@@ -151,6 +151,11 @@ class ClassModel:
                 step = np.linalg.solve(-H, g)
             except np.linalg.LinAlgError:
                 step = np.linalg.lstsq(-H, g, rcond=None)[0]
+            if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(float(g @ step)) <= tol * (
+                    abs(f) + 1):
+                # The full step of an iteration that would end the loop, taken without
+                # computing log pi at it (the same coefficients; nothing uses the value).
+                return self._unstack(self._stack(deltas) + step)
             t = 1.0
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)

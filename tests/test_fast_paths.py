@@ -531,7 +531,8 @@ def _newton_fit_before(family, outcome, X, w, init):
 @pytest.mark.parametrize("family", ["poisson", "logit", "nbreg"])
 def test_newton_m_step_equals_the_value_then_derivatives_loop(family):
     # newton_weighted_fit evaluates the full step with its derivatives (one call, not
-    # two) and none at the solution: the same iterates, the same numbers.
+    # two), none at the solution, and takes a last negligible step without evaluating
+    # it: the same iterates, the same numbers.
     from fmmpy.families.base import Outcome, newton_weighted_fit
     from fmmpy.families.binomial import Binomial
     from fmmpy.families.nbreg import NBreg

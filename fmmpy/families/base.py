@@ -367,6 +367,10 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     for _ in range(max_iter):
         g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
         step = ascent_direction(g, H)[0]
+        if _negligible_step(params, step, g, f, tol):
+            # The full step of an iteration that would end the loop: taken without
+            # evaluating the family at it (the same parameters; nothing uses its value).
+            return params + step
         t = 1.0
         for _ in range(40):
             trial = params + t * step
@@ -393,6 +397,23 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
             with np.errstate(all="ignore"):
                 d1, d2 = family.derivatives(outcome, eta_t, order=2)[1:]
     return params
+
+
+def _negligible_step(params: np.ndarray, step: np.ndarray, g: np.ndarray, f: float,
+                     tol: float, step_tol: float = 1e-8) -> bool:
+    """Whether a Newton step is the last one of :func:`newton_weighted_fit`: at most
+    ``step_tol`` relative in every parameter, with a first-order gain ``g'step`` (the
+    change of the objective, to second order, is half of it) below the loop's
+    ``tol * (|f| + 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _negligible_step(np.ones(2), np.full(2, 1e-12), np.ones(2), 10.0, 1e-10)
+    True
+    """
+    return bool(np.max(np.abs(step) / (np.abs(params) + 1.0), initial=0.0) < step_tol
+                and abs(float(g @ step)) <= tol * (abs(f) + 1.0))
 
 
 def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
