@@ -31,13 +31,49 @@ from .base import (Block, Family, Outcome, observed, weighted_least_squares,
                    weighted_residual_ss)
 from .glm import register_glm_family
 
-__all__ = ["Gaussian", "class_means", "normal_fit_classes", "normal_params_classes"]
+__all__ = ["Gaussian", "LeastSquaresFits", "class_means", "normal_fit_classes", "normal_params_classes"]
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
 
+class LeastSquaresFits:
+    """The fits of a normal linear model of ``regressand(outcome)`` (``y`` for
+    ``regress``, ``ln y`` for ``lognormal``): the start and every M-step are weighted
+    least squares with the weighted mean squared residual as variance, its log times
+    ``variance_power`` as the family's scale parameter.  A mixin for a :class:`Family`."""
+
+    #: The scale parameter is ``variance_power * log(var)``: 1 for a log variance, 0.5
+    #: for a log standard deviation.
+    variance_power: float = 1.0
+
+    def regressand(self, outcome: Outcome, offset: np.ndarray | None = None) -> np.ndarray:
+        """The variable regressed on the design, less the offset."""
+        return outcome.y if offset is None else outcome.y - offset
+
+    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
+        return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
+
+    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
+                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        # One class of the classes together (the same numbers).
+        return self.weighted_fit_classes(outcome, X, w[:, None],
+                                         np.asarray(init, dtype=float)[None, :], offset)[0]
+
+    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                       offset: np.ndarray | None = None) -> np.ndarray | None:
+        # A regression's sufficient statistics of any weights from one product.
+        return row_products(X["main"], self.regressand(outcome, offset))
+
+    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                             W: np.ndarray, init: np.ndarray,
+                             offset: np.ndarray | None = None,
+                             stats: np.ndarray | None = None) -> np.ndarray:
+        return normal_params_classes(self.regressand(outcome, offset), X["main"], W, init,
+                                     self.variance_power, stats)
+
+
 @dataclass(frozen=True)
-class Gaussian(Family):
+class Gaussian(LeastSquaresFits, Family):
     """Normal outcome with identity link; parameters ``beta`` and ``ln(var)``.
 
     Parameters
@@ -89,15 +125,6 @@ class Gaussian(Family):
         np.multiply(r2, -0.5, out=d2[:, 1, 1])
         return ll, d1, d2
 
-    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
-        return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
-
-    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        # One class of the classes together (the same numbers).
-        return self.weighted_fit_classes(outcome, X, w[:, None],
-                                         np.asarray(init, dtype=float)[None, :], offset)[0]
-
     # Several classes sharing the equation at once (the EM of a mixture of regressions):
     # the same arithmetic, element by element, as loglik and weighted_fit per class.
     batches_classes = True
@@ -114,18 +141,6 @@ class Gaussian(Family):
         r += s + _LOG_2PI
         r *= -0.5
         return r
-
-    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
-                       offset: np.ndarray | None = None) -> np.ndarray | None:
-        # A regression's sufficient statistics of any weights from one product.
-        return row_products(X["main"], outcome.y if offset is None else outcome.y - offset)
-
-    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
-                             W: np.ndarray, init: np.ndarray,
-                             offset: np.ndarray | None = None,
-                             stats: np.ndarray | None = None) -> np.ndarray:
-        y = outcome.y if offset is None else outcome.y - offset
-        return normal_params_classes(y, X["main"], W, init, 1.0, stats)
 
     def weighted_fit_tied(self, parts, tied: frozenset[int]) -> list[np.ndarray] | None:
         """``lcinvariant(errvar)``: each class's coefficients by weighted least squares

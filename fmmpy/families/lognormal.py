@@ -21,9 +21,8 @@ import numpy as np
 from scipy import stats
 
 from ..errors import FMMDataError
-from ..linalg import row_products
 from .base import (Block, Family, Outcome, observed, outcome_term)
-from .gaussian import class_means, normal_params_classes
+from .gaussian import LeastSquaresFits, class_means
 from .glm import register_glm_family
 from .survival import DISTRIBUTIONS
 
@@ -33,11 +32,16 @@ _HALF_LOG_2PI = 0.5 * float(np.log(2.0 * np.pi))
 
 
 @dataclass(frozen=True)
-class Lognormal(Family):
+class Lognormal(LeastSquaresFits, Family):
     """Lognormal family with log link; parameters ``beta`` (for ``E[ln y]``) and ``ln(s)``."""
 
     model: str = "glm"
     label: str = "lognormal"
+    variance_power = 0.5            # (its scale parameter is ln(s) = 0.5 ln(var))
+
+    def regressand(self, outcome: Outcome, offset: np.ndarray | None = None) -> np.ndarray:
+        z = _log_y(outcome)
+        return z if offset is None else z - offset
 
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         y = depvars[0]
@@ -71,15 +75,6 @@ class Lognormal(Family):
         d2[:, 1, 1] = -2.0 * r2
         return ll, d1, d2
 
-    def start(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray) -> np.ndarray:
-        return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
-
-    def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        # One class of the classes together (the same numbers).
-        return self.weighted_fit_classes(outcome, X, w[:, None],
-                                         np.asarray(init, dtype=float)[None, :], offset)[0]
-
     # Several classes sharing the equation at once: the arithmetic of derivatives and
     # weighted_fit, element by element.
     batches_classes = True
@@ -97,21 +92,6 @@ class Lognormal(Family):
         r *= 0.5
         np.subtract((-z - _HALF_LOG_2PI)[:, None] - s, r, out=r)
         return r
-
-    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
-                       offset: np.ndarray | None = None) -> np.ndarray | None:
-        # The regression of log y: its sufficient statistics from one product.
-        z = _log_y(outcome)
-        return row_products(X["main"], z if offset is None else z - offset)
-
-    def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
-                             W: np.ndarray, init: np.ndarray,
-                             offset: np.ndarray | None = None,
-                             stats: np.ndarray | None = None) -> np.ndarray:
-        z = _log_y(outcome)
-        if offset is not None:
-            z = z - offset
-        return normal_params_classes(z, X["main"], W, init, 0.5, stats)
 
     #: ``estat lcmean``: a positive mean, its interval on the log scale (as for the
     #: other positive means: counts, survival times).
