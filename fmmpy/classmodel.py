@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import ROW_BLOCK, logsumexp_rows
+from .linalg import ROW_BLOCK, GramProducts, gram_products, logsumexp_rows
 
 __all__ = ["ClassModel"]
 
@@ -83,18 +83,33 @@ class ClassModel:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
         return _weighted_total(pw, self.logprob(deltas, compact=True))
 
+    @cached_property
+    def _grams(self) -> GramProducts | None:
+        """The held row products of the covariates when every non-base class has the
+        same ones (the usual ``lcprob(varlist)``): each Hessian block of :meth:`fit`
+        is then one matrix-vector product."""
+        Z = [z for z in self.Z if z is not None]
+        if self.constant_only or not Z or any(z is not Z[0] for z in Z):
+            return None
+        return gram_products(Z[0])
+
     def q_derivatives(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None],
                       lp: np.ndarray | None = None, unit: np.ndarray | None = None,
-                      value: float | None = None) -> tuple[float, np.ndarray, np.ndarray]:
+                      value: float | None = None, pi: np.ndarray | None = None
+                      ) -> tuple[float, np.ndarray, np.ndarray]:
         """Value, gradient and Hessian of :meth:`q_value` in the stacked non-base
         coefficients (in class order).  ``lp`` (the compact :meth:`logprob` at
-        ``deltas``), ``unit`` (``pw.sum(axis=1)``) and ``value`` may be passed when the
-        caller has them."""
-        if lp is None:
-            lp = self.logprob(deltas, compact=True)
-        pi = np.exp(lp)
-        if self.constant_only and lp.shape[0] == 1:
-            return self._constant_q_derivatives(pw, lp, pi, value)
+        ``deltas``) or ``pi`` (its exponential, ``(n, k)``), ``unit``
+        (``pw.sum(axis=1)``) and ``value`` may be passed when the caller has them
+        (``value`` is required with ``pi``)."""
+        if pi is None:
+            if lp is None:
+                lp = self.logprob(deltas, compact=True)
+            pi = np.exp(lp)
+            if self.constant_only and lp.shape[0] == 1:
+                return self._constant_q_derivatives(pw, lp, pi, value)
+            if value is None:
+                value = _weighted_total(pw, lp)
         if unit is None:
             unit = pw.sum(axis=1)
         active = [j for j in range(self.k) if self.Z[j] is not None]
@@ -102,17 +117,28 @@ class ClassModel:
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         g = np.empty(offs[-1])
         H = np.empty((offs[-1], offs[-1]))
+        pairs = [(a, b) for a in range(len(active)) for b in range(a, len(active))]
+        # -unit * Cov(1[class j], 1[class l]) per row, each pair (a column per pair)
+        cov = np.empty((pw.shape[0], len(pairs)), order="F")
+        for c, (a, b) in enumerate(pairs):
+            j, l = active[a], active[b]
+            np.multiply(pi[:, j], pi[:, l], out=cov[:, c])
+            if j == l:
+                np.subtract(pi[:, j], cov[:, c], out=cov[:, c])
+            else:
+                np.negative(cov[:, c], out=cov[:, c])
+            cov[:, c] *= unit
+        blocks = self._grams.grams(cov) if self._grams is not None else None
         for a, j in enumerate(active):
             Zj = self.Z[j]
             g[offs[a]:offs[a + 1]] = Zj.T @ (pw[:, j] - unit * pi[:, j])
-            for b in range(a, len(active)):
-                l = active[b]
-                cov = unit * (pi[:, j] * (j == l) - pi[:, j] * pi[:, l])
-                blk = -(Zj.T @ (self.Z[l] * cov[:, None]))
-                H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
-                if b != a:
-                    H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
-        return (_weighted_total(pw, lp) if value is None else value), g, H
+        for c, (a, b) in enumerate(pairs):
+            blk = -(blocks[c] if blocks is not None
+                    else self.Z[active[a]].T @ (self.Z[active[b]] * cov[:, c:c + 1]))
+            H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
+            if b != a:
+                H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
+        return value, g, H
 
     def _constant_q_derivatives(self, pw: np.ndarray, lp: np.ndarray, pi: np.ndarray,
                                 value: float | None) -> tuple[float, np.ndarray, np.ndarray]:
@@ -146,6 +172,7 @@ class ClassModel:
         # (from the line search) -- the same numbers, computed once.
         unit = pw.sum(axis=1)
         f, g, H = self.q_derivatives(pw, deltas, unit=unit)
+        active = [j for j in range(self.k) if self.Z[j] is not None]
         for _ in range(max_iter):
             try:
                 step = np.linalg.solve(-H, g)
@@ -159,8 +186,12 @@ class ClassModel:
             t = 1.0
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)
-                lp = self.logprob(trial, compact=True)
-                f_new = _weighted_total(pw, lp)      # q_value(pw, trial)
+                # q_value(pw, trial) = sum_j pw_j'gamma_j - unit'lse(gamma) (the rows
+                # of pw sum to unit): no n x k log probabilities to form and weight
+                gam = self.gammas(trial)
+                lse = logsumexp_rows(gam)
+                f_new = (sum(float(np.dot(pw[:, j], gam[:, j])) for j in active)
+                         - float(np.dot(unit, lse[:, 0])))
                 if f_new >= f - 1e-12 * (abs(f) + 1):
                     break
                 t *= 0.5
@@ -171,7 +202,9 @@ class ClassModel:
             deltas = trial
             if done:            # (no derivatives at the solution: nothing uses them)
                 break
-            f, g, H = self.q_derivatives(pw, deltas, lp=lp, unit=unit, value=f_new)
+            np.subtract(gam, lse, out=gam)      # log pi, then pi, in place
+            np.exp(gam, out=gam)
+            f, g, H = self.q_derivatives(pw, deltas, pi=gam, unit=unit, value=f_new)
         return deltas
 
     def _stack(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ascent_direction", "constant_design", "cross", "mreldif",
+__all__ = ["GramProducts", "ascent_direction", "constant_design", "cross", "gram_products",
+           "mreldif",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
            "row_products", "weighted_cross_products_classes", "weighted_least_squares",
            "weighted_products_classes",
@@ -331,17 +332,84 @@ def row_products(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     >>> row_products(X, np.array([1.0, 2.0, 4.0]))[2].tolist()
     [4.0, 2.0, 8.0, 1.0, 4.0, 16.0]
     """
-    n, p = X.shape
-    m = p + 1
-    q = m * (m + 1) // 2
-    if p < 2 or q > 3 * m or rows_identical(X) or not np.all(np.isfinite(y)):
+    if X.shape[1] < 2 or rows_identical(X) or not np.all(np.isfinite(y)):
         return None
-    columns = [X[:, a] for a in range(p)] + [y]
-    P = np.empty((n, q), order="F")     # contiguous columns: written in one pass each
+    return _pair_products([X[:, a] for a in range(X.shape[1])] + [y])
+
+
+def _pair_products(columns: list[np.ndarray]) -> np.ndarray | None:
+    """The read-only ``(n, q)`` column-major products of every pair ``a <= b`` of
+    ``columns`` (:func:`numpy.triu_indices` order), or ``None`` when ``q`` would be more
+    than three times the number of columns (more than 5 columns)."""
+    m = len(columns)
+    q = m * (m + 1) // 2
+    if q > 3 * m:
+        return None
+    P = np.empty((columns[0].shape[0], q), order="F")  # contiguous columns: one pass each
     for c, (a, b) in enumerate(zip(*np.triu_indices(m))):
         np.multiply(columns[a], columns[b], out=P[:, c])
     P.setflags(write=False)
     return P
+
+
+def _symmetric_from_triangle(S: np.ndarray, m: int) -> np.ndarray:
+    """``(r, m, m)`` symmetric matrices from the rows of ``S`` ``(r, q)``, each the upper
+    triangle in :func:`numpy.triu_indices` order."""
+    ia, ib = np.triu_indices(m)
+    full = np.empty((S.shape[0], m, m))
+    full[:, ia, ib] = S
+    full[:, ib, ia] = S
+    return full
+
+
+class GramProducts:
+    """The products of every pair of columns of a design ``M`` ``(n, p)`` on every row,
+    held so that any weighted Gram matrix ``M' diag(v) M`` -- the Hessian of a Newton
+    M-step, at every iteration of every EM step -- is one matrix-vector product over
+    ``p (p + 1) / 2`` contiguous columns instead of an ``n x p`` temporary and a
+    matrix product (the same sums of the same per-row products, added in another
+    order: they agree to rounding).  Build with :func:`gram_products`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> M = np.column_stack([np.arange(3.0), np.ones(3)])
+    >>> gram_products(M).gram(np.array([1.0, 1.0, 2.0])).tolist()
+    [[9.0, 5.0], [5.0, 4.0]]
+    """
+
+    __slots__ = ("P", "p")
+
+    def __init__(self, P: np.ndarray, p: int):
+        self.P = P
+        self.p = p
+
+    def gram(self, v: np.ndarray) -> np.ndarray:
+        """``M' diag(v) M``, ``(p, p)``."""
+        return _symmetric_from_triangle((v @ self.P)[None, :], self.p)[0]
+
+    def grams(self, V: np.ndarray) -> np.ndarray:
+        """``M' diag(V[:, j]) M`` for every column ``j`` of ``V``, ``(m, p, p)``."""
+        return _symmetric_from_triangle(V.T @ self.P, self.p)
+
+
+def gram_products(M: np.ndarray) -> GramProducts | None:
+    """:class:`GramProducts` of a design, or ``None`` when holding them would not pay or
+    would hold too much: fewer than 2 columns, identical rows (a broadcast constant),
+    a non-finite entry, or more than 5 columns (``p (p + 1) / 2 > 3 p``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gram_products(np.ones((3, 1))) is None
+    True
+    >>> gram_products(np.column_stack([np.arange(3.0), np.ones(3)])).P.shape
+    (3, 3)
+    """
+    if M.ndim != 2 or M.shape[1] < 2 or rows_identical(M) or not np.all(np.isfinite(M)):
+        return None
+    P = _pair_products([M[:, a] for a in range(M.shape[1])])
+    return None if P is None else GramProducts(P, M.shape[1])
 
 
 def weighted_products_classes(P: np.ndarray, W: np.ndarray, cols: np.ndarray, p: int
@@ -365,11 +433,7 @@ def weighted_products_classes(P: np.ndarray, W: np.ndarray, cols: np.ndarray, p:
         return None
     if not (len(cols) == W.shape[1] and np.array_equal(cols, np.arange(W.shape[1]))):
         W = W[:, cols]
-    S = W.T @ P
-    ia, ib = np.triu_indices(p + 1)
-    full = np.empty((len(cols), p + 1, p + 1))
-    full[:, ia, ib] = S
-    full[:, ib, ia] = S
+    full = _symmetric_from_triangle(W.T @ P, p + 1)
     return full[:, :p, :p].copy(), full[:, :p, p].copy(), full[:, p, p].copy()
 
 

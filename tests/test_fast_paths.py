@@ -261,7 +261,7 @@ def test_mixture_with_classes_together_equals_class_by_class(command):
     pw = together.w[:, None] * post
     assert pw.flags.f_contiguous
     # (the sums from held row products agree to rounding: tested below)
-    together.fit_statistics = lambda ed: None
+    together.fit_statistics = apart.fit_statistics = lambda ed: None
     np.testing.assert_array_equal(together.m_step(theta, post, pw),
                                   apart.m_step(theta, post, pw))
 
@@ -715,3 +715,104 @@ def test_two_class_score_covariance_equals_the_general_sum(weighted):
     ref -= S.T @ (S * ww[:, None])
     np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-11 * np.abs(ref).max())
     assert np.all(got[7] == 0.0) and np.all(got[:, 7] == 0.0)
+
+
+def test_gram_products_equal_weighted_gram_matrices():
+    # M' diag(v) M from the held row products equals the plain product (to rounding),
+    # for one weight vector and several; designs that would not pay hold nothing.
+    from fmmpy.linalg import constant_design, gram_products
+
+    rng = np.random.default_rng(40)
+    n = 700
+    for p in (2, 3, 5):
+        M = np.column_stack([rng.normal(size=(n, p - 1)), np.ones(n)])
+        held = gram_products(M)
+        assert held.P.shape == (n, p * (p + 1) // 2) and not held.P.flags.writeable
+        V = rng.normal(size=(n, 3))                       # negative weights too
+        ref = np.stack([M.T @ (M * V[:, [j]]) for j in range(3)])
+        np.testing.assert_allclose(held.grams(V), ref, rtol=1e-12, atol=1e-12 * n)
+        np.testing.assert_allclose(held.gram(V[:, 1]), ref[1], rtol=1e-12, atol=1e-12 * n)
+        assert np.array_equal(held.gram(V[:, 1]), held.gram(V[:, 1]).T)
+    assert gram_products(np.ones((n, 1))) is None                     # one column
+    assert gram_products(np.ones((n, 6))) is None                     # 21 > 3 * 6 columns
+    assert gram_products(np.broadcast_to(np.ones((1, 2)), (n, 2))) is None  # identical rows
+    assert gram_products(constant_design(n)) is None
+    bad = np.ones((n, 2))
+    bad[3, 0] = np.nan
+    assert gram_products(bad) is None
+
+
+@pytest.mark.parametrize("family", ["poisson", "logit", "nbreg", "ologit"])
+def test_newton_m_step_from_held_products_equals_the_plain_hessians(family):
+    # The default fit_statistics holds the design's row products; the Newton M-step's
+    # Hessians from them agree with X' diag(w d2) X to rounding, and so do the fits.
+    from fmmpy.families.base import Outcome, grad_hess_from_eta, linear_predictors
+    from fmmpy.families.binomial import Binomial
+    from fmmpy.families.nbreg import NBreg
+    from fmmpy.families.ordinal import Ordinal
+    from fmmpy.families.poisson import Poisson
+    rng = np.random.default_rng(41)
+    n = 4000
+    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
+    mu = np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))
+    if family == "logit":
+        fam, y = Binomial(), (rng.random(n) < mu / (1 + mu)).astype(float)
+    elif family == "ologit":
+        X = {"main": X["main"][:, :2]}
+        y = np.digitize(np.log(mu) + rng.logistic(size=n), [0.0, 1.0]).astype(float)
+        fam = Ordinal("logit", levels=(0.0, 1.0, 2.0))
+    else:
+        fam = Poisson() if family == "poisson" else NBreg()
+        y = rng.poisson(mu).astype(float)
+    outcome = Outcome(y)
+    stats = fam.fit_statistics(outcome, X)
+    assert set(stats) == {"main"}
+    w = rng.random(n)
+    w[:300] = 0.0
+    blocks = fam.blocks(("y",))
+    init = fam.start(outcome, X, np.ones(n))
+    eta = linear_predictors(blocks, X, init * 0.9, n)
+    _, d1, d2 = fam.derivatives(outcome, eta, order=2)
+    g0, H0 = grad_hess_from_eta(blocks, X, w, d1, d2)
+    g1, H1 = grad_hess_from_eta(blocks, X, w, d1, d2, stats)
+    np.testing.assert_array_equal(g0, g1)
+    np.testing.assert_allclose(H1, H0, rtol=1e-11, atol=1e-11 * np.abs(H0).max())
+    fit_plain = fam.weighted_fit(outcome, X, w, init * 0.9)
+    fit_held = fam.weighted_fit(outcome, X, w, init * 0.9, stats=stats)
+    np.testing.assert_allclose(fit_held, fit_plain, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_class_model_newton_from_held_products_equals_the_plain_sums(k):
+    # With the same lcprob() covariates in every class the class model's Hessian comes
+    # from their held row products and its line search from sum_j pw_j'gamma_j -
+    # unit'lse(gamma): the derivatives and the fit agree with the per-block products
+    # (classes holding copies of the covariates hold nothing; here none at all).
+    rng = np.random.default_rng(42)
+    n = 3000
+    Z = np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])
+    shared = ClassModel(k, 0, (None,) + (Z,) * (k - 1), n)
+    apart = ClassModel(k, 0, (None,) + tuple(Z.copy() for _ in range(k - 1)), n)
+    assert shared._grams is not None and (apart._grams is None) == (k > 2)
+    apart.__dict__["_grams"] = None       # the per-block products
+    pw = np.asfortranarray(rng.dirichlet(np.ones(k), size=n) * rng.uniform(0.5, 2, (n, 1)))
+    deltas = [None] + [rng.normal(scale=0.5, size=3) for _ in range(k - 1)]
+    f0, g0, H0 = apart.q_derivatives(pw, deltas)
+    f1, g1, H1 = shared.q_derivatives(pw, deltas)
+    assert f0 == f1
+    np.testing.assert_array_equal(g0, g1)
+    np.testing.assert_allclose(H1, H0, rtol=1e-11, atol=1e-11 * np.abs(H0).max())
+    lp = shared.logprob(deltas)
+    f2, g2, H2 = shared.q_derivatives(pw, deltas, pi=np.exp(lp), value=f1)
+    np.testing.assert_array_equal(g2, g1)
+    np.testing.assert_array_equal(H2, H1)
+    # the line search's value is q_value at the trial point
+    gam = shared.gammas(deltas)
+    value = (sum(float(np.dot(pw[:, j], gam[:, j])) for j in range(1, k))
+             - float(np.dot(pw.sum(axis=1), logsumexp_rows(gam)[:, 0])))
+    assert value == pytest.approx(shared.q_value(pw, deltas), rel=1e-13)
+    fit_apart = np.concatenate(apart.fit(pw)[1:])
+    fit_shared = np.concatenate(shared.fit(pw)[1:])
+    np.testing.assert_allclose(fit_shared, fit_apart, rtol=1e-8, atol=1e-9)
+    # the maximum: the gradient vanishes there
+    assert np.abs(apart.q_derivatives(pw, shared.fit(pw))[1]).max() < 1e-6 * n

@@ -259,7 +259,8 @@ class CompleteDataObjective:
                             theta[idx], ed.offset, stats=self.fit_statistics(ed))
                     continue
                 new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
-                                                 theta[sl], ed.offset)
+                                                 theta[sl], ed.offset,
+                                                 stats=self.fit_statistics(ed))
                 continue
             parts = [(ed.outcome, ed.X, ed.to_rows(pw[:, j]), theta[sl], ed.offset)
                      for (ed, sl), j in eqs]

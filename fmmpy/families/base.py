@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import ascent_direction, weighted_least_squares, weighted_residual_ss
+from ..linalg import GramProducts, ascent_direction, weighted_least_squares, weighted_residual_ss
 from ..parse.terms import RHS
-from .eta import block_sizes, grad_hess_from_eta, linear_predictors, score_matrix
+from .eta import block_sizes, design_grams, grad_hess_from_eta, linear_predictors, score_matrix
 
 __all__ = [
     "Block",
@@ -253,9 +253,12 @@ class Family:
         raise NotImplementedError
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
-        """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default."""
-        return newton_weighted_fit(self, outcome, X, w, init, offset)
+                     init: np.ndarray, offset: np.ndarray | None = None, stats: Any = None
+                     ) -> np.ndarray:
+        """Maximize ``sum(w * loglik)``: the EM M-step.  Newton by default, its
+        Hessians from the designs' held row products when ``stats`` (what
+        :meth:`fit_statistics` returned for these data) has them."""
+        return newton_weighted_fit(self, outcome, X, w, init, offset, grams=stats)
 
     #: Whether :meth:`loglik_classes` and :meth:`weighted_fit_classes` are overridden by
     #: a form faster than one call per class (the estimator then uses them for an
@@ -276,10 +279,15 @@ class Family:
 
     def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                        offset: np.ndarray | None = None) -> Any:
-        """Per-row quantities of the data alone that :meth:`weighted_fit_classes` can
-        reuse at every EM iteration (the estimator computes them once per model and
-        passes them back as ``stats``); ``None`` (the default): nothing to reuse."""
-        return None
+        """Per-row quantities of the data alone that :meth:`weighted_fit` and
+        :meth:`weighted_fit_classes` can reuse at every EM iteration (the estimator
+        computes them once per model and passes them back as ``stats``), or ``None``.
+        The default holds the row products of each design of 2 to 5 columns
+        (:func:`~fmmpy.families.eta.design_grams`), from which every Hessian of the
+        default Newton M-step is one matrix-vector product; a family whose
+        :meth:`weighted_fit` is not that Newton fit overrides it (with ``None`` when
+        nothing is worth holding)."""
+        return design_grams(X)
 
     def weighted_fit_classes(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                              W: np.ndarray, init: np.ndarray,
@@ -289,7 +297,7 @@ class Family:
         from the rows of ``init``; returns ``(m, p)``.  ``stats`` is what
         :meth:`fit_statistics` returned for these data.  The default fits the columns
         one by one; an override must give the same numbers (to rounding)."""
-        return np.array([self.weighted_fit(outcome, X, W[:, j], init[j], offset)
+        return np.array([self.weighted_fit(outcome, X, W[:, j], init[j], offset, stats)
                          for j in range(W.shape[1])]).reshape(init.shape)
 
     def weighted_fit_tied(self, parts: Sequence[tuple[Outcome, Mapping[str, np.ndarray],
@@ -342,11 +350,14 @@ def observed(outcome: Outcome | None, stat: str) -> Outcome:
 def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
                         w: np.ndarray, init: np.ndarray, offset: np.ndarray | None = None,
                         max_iter: int = 50, tol: float = 1e-10,
-                        depvars: Sequence[str] = ("y",)) -> np.ndarray:
+                        depvars: Sequence[str] = ("y",),
+                        grams: Mapping[str, GramProducts] | None = None) -> np.ndarray:
     """Maximize the weighted log likelihood by Newton's method with step halving.
 
     Used by families without a closed-form M-step; warm-started from ``init`` so
-    that an EM step usually needs one or two iterations.
+    that an EM step usually needs one or two iterations.  ``grams`` (from
+    :func:`~fmmpy.families.eta.design_grams`) gives the Hessian's blocks of each held
+    design as one matrix-vector product.
 
     Examples
     --------
@@ -365,7 +376,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
     f = _weighted_sum(w, ll)
     for _ in range(max_iter):
-        g, H = grad_hess_from_eta(blocks, X, w, d1, d2)
+        g, H = grad_hess_from_eta(blocks, X, w, d1, d2, grams)
         step = ascent_direction(g, H)[0]
         if _negligible_step(params, step, g, f, tol):
             # The full step of an iteration that would end the loop: taken without

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..linalg import cross, rows_identical
+from ..linalg import GramProducts, cross, gram_products, rows_identical
 
 if TYPE_CHECKING:  # pragma: no cover
     from .base import Block
 
-__all__ = ["block_sizes", "grad_hess_from_eta", "linear_predictors", "score_matrix"]
+__all__ = ["block_sizes", "design_grams", "grad_hess_from_eta", "linear_predictors", "score_matrix"]
 
 
 def _design_for(block: Block, X: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
@@ -119,9 +119,15 @@ def linear_predictors(blocks: Sequence[Block], X: Mapping[str, np.ndarray], para
 
 
 def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: np.ndarray,
-                       d1: np.ndarray, d2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+                       d1: np.ndarray, d2: np.ndarray | None,
+                       grams: Mapping[str, GramProducts] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray | None]:
     """Gradient and Hessian of ``sum_i w_i ll_i`` with respect to the parameters, from
     the derivatives with respect to the linear predictors.
+
+    ``grams`` maps design names to their held :class:`~fmmpy.linalg.GramProducts`: a
+    Hessian block of two linear predictors on the same design is then one
+    matrix-vector product (the same sums, to rounding).
 
     Examples
     --------
@@ -159,6 +165,8 @@ def grad_hess_from_eta(blocks: Sequence[Block], X: Mapping[str, np.ndarray], w: 
                 blk = cross(Mj, wd)[:, None]
             elif rows_identical(Mj) and rows_identical(Mk):
                 blk = np.outer(Mj[0], Mk[0]) * float(wd.sum())
+            elif grams and blocks[j].design == blocks[k].design and blocks[j].design in grams:
+                blk = grams[blocks[j].design].gram(wd)
             else:
                 blk = Mj.T @ (Mk * wd[:, None])
             H[offsets[j]:offsets[j + 1], offsets[k]:offsets[k + 1]] = blk
@@ -181,3 +189,20 @@ def _grad_hess_same_rows(mats: list, w: np.ndarray, d1: np.ndarray, d2: np.ndarr
         return g, None
     h = (d2.reshape(n, b * b, order="F").T @ w).reshape(b, b, order="F")
     return g, np.outer(x, x) * h[np.ix_(block, block)]
+
+
+def design_grams(X: Mapping[str, np.ndarray]) -> dict[str, GramProducts] | None:
+    """The :class:`~fmmpy.linalg.GramProducts` of every design in ``X`` that holds them
+    (2 to 5 columns, rows not identical), for :func:`grad_hess_from_eta`'s ``grams``;
+    ``None`` when no design does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sorted(design_grams({"main": np.column_stack([np.arange(3.0), np.ones(3)])}))
+    ['main']
+    >>> design_grams({"main": np.ones((3, 1))}) is None
+    True
+    """
+    held = {name: g for name, M in X.items() if (g := gram_products(M)) is not None}
+    return held or None

@@ -54,10 +54,12 @@ class LeastSquaresFits:
         return self.weighted_fit(outcome, X, w, np.zeros(X["main"].shape[1] + 1))
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+                     init: np.ndarray, offset: np.ndarray | None = None,
+                     stats: np.ndarray | None = None) -> np.ndarray:
         # One class of the classes together (the same numbers).
         return self.weighted_fit_classes(outcome, X, w[:, None],
-                                         np.asarray(init, dtype=float)[None, :], offset)[0]
+                                         np.asarray(init, dtype=float)[None, :], offset,
+                                         stats)[0]
 
     def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
                        offset: np.ndarray | None = None) -> np.ndarray | None:

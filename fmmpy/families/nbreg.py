@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -118,7 +119,8 @@ class NBreg(Family):
         return float(np.log(min(max(a if np.isfinite(a) else 1.0, 0.05), 20.0)))
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+                     init: np.ndarray, offset: np.ndarray | None = None, stats: Any = None
+                     ) -> np.ndarray:
         """Newton, warm-started, with the dispersion held at the Poisson limit once it
         gets there (beyond it the likelihood is flat in ``ln(alpha)`` to double
         precision, and Newton would walk towards minus infinity).  From that limit
@@ -128,7 +130,7 @@ class NBreg(Family):
         if init[-1] <= _POISSON_LIMIT:
             eta = X["main"] @ init[:-1] + (0.0 if offset is None else offset)
             init[-1] = self._moment_dispersion(outcome.y, np.exp(eta), w)
-        params = newton_weighted_fit(self, outcome, X, w, init, offset)
+        params = newton_weighted_fit(self, outcome, X, w, init, offset, grams=stats)
         params[-1] = max(params[-1], _POISSON_LIMIT)
         return params
 

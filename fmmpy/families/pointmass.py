@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,8 +60,13 @@ class PointMass(Family):
         return np.zeros(0)
 
     def weighted_fit(self, outcome: Outcome, X: Mapping[str, np.ndarray], w: np.ndarray,
-                     init: np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+                     init: np.ndarray, offset: np.ndarray | None = None, stats: Any = None
+                     ) -> np.ndarray:
         return np.zeros(0)
+
+    def fit_statistics(self, outcome: Outcome, X: Mapping[str, np.ndarray],
+                       offset: np.ndarray | None = None) -> None:
+        return None             # no parameters to fit
 
     def mean_jacobian(self, outcome: Outcome | None, eta: np.ndarray) -> np.ndarray:
         """The mean is the point: no parameters, nothing to differentiate."""
