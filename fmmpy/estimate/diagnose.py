@@ -46,7 +46,7 @@ from ..design import EquationDesign
 from ..display.format import fmt_g
 from ..errors import FMMDataError
 from .model import MixtureModel
-from .start import shared_one_class_fit
+from .start import shared_one_class_params
 
 __all__ = ["Diagnosis", "check_data", "diagnose", "Reference", "DEGENERATE_KINDS"]
 
@@ -145,7 +145,7 @@ class Reference:
     def __init__(self, model: MixtureModel):
         self._fits: dict[int, np.ndarray] = {}
         for ed, _ in model.unique_equations:
-            self._fits[id(ed)] = shared_one_class_fit(model, ed)[0]
+            self._fits[id(ed)] = shared_one_class_params(model, ed)
 
     def params(self, ed: EquationDesign) -> np.ndarray:
         return self._fits[id(ed)]

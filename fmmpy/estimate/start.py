@@ -59,6 +59,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -73,7 +74,8 @@ from .model import MixtureModel
 
 __all__ = ["factor_groups", "start_values", "start_point", "fit_from_posteriors",
            "START_METHODS", "RANDOM_METHODS", "DEFAULT_SEED", "StartPoint", "factor_score",
-           "one_class_fit", "make_rng", "split_largest_class"]
+           "one_class_fit", "one_class_params", "one_class_spread", "make_rng",
+           "split_largest_class"]
 
 #: Seed of the random methods when ``seed()`` is not given (results are reproducible).
 DEFAULT_SEED = 0
@@ -158,7 +160,9 @@ def _factor_score(model: MixtureModel) -> np.ndarray:
         return columns[0]
     # The standardized score Zs v with Zs = (M - mean) / sd, as C (v / sd) from the
     # centred columns C and their weighted covariance (one product over the rows).
-    C = np.column_stack(columns)
+    C = np.empty((columns[0].shape[0], len(columns)), order="F")   # contiguous columns
+    for i, col in enumerate(columns):
+        C[:, i] = col
     w = model.w
     total = float(w.sum())
     C -= (w @ C) / total
@@ -379,10 +383,12 @@ def _randompr(model: MixtureModel, sv: StartValues, rng: np.random.Generator) ->
     return StartPoint(post=post / post.sum(axis=1, keepdims=True))
 
 
-def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def one_class_fit(ed: EquationDesign, w: np.ndarray, stats: Any = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """An equation fitted to the whole sample (one class) with the units' weights
     ``w``: the parameters and ``sqrt(N) * se`` of each (the spread of one
-    observation's information).
+    observation's information).  ``stats``: the family's
+    :meth:`~fmmpy.families.base.Family.fit_statistics` of these data, if held.
 
     Examples
     --------
@@ -395,9 +401,42 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> float(np.round(spread[0], 6)) == float(np.round(ed.outcome.y.std(), 6))
     True
     """
+    params = one_class_params(ed, w, stats)
+    return params, one_class_spread(ed, w, params)
+
+
+def one_class_params(ed: EquationDesign, w: np.ndarray, stats: Any = None) -> np.ndarray:
+    """The parameters of :func:`one_class_fit` (without the Hessian its spread needs).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> float(np.round(one_class_params(d.classes[0].equations[0], d.weights)[0], 6))
+    0.086025
+    """
     w = ed.to_rows(w)              # unit (group) weights on the equation's rows
     init = ed.family.start(ed.outcome, ed.X, w)
-    params = ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset)
+    return ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset, stats=stats)
+
+
+def one_class_spread(ed: EquationDesign, w: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """``sqrt(N) * se`` of the one-class parameters ``params`` (see :func:`one_class_fit`).
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> from fmmpy.parse import parse_command
+    >>> from fmmpy.design import build_design
+    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
+    >>> ed = d.classes[0].equations[0]
+    >>> spread = one_class_spread(ed, d.weights, one_class_params(ed, d.weights))
+    >>> float(np.round(spread[0], 6)) == float(np.round(ed.outcome.y.std(), 6))
+    True
+    """
+    w = ed.to_rows(w)
     # The Hessian; a large sample block by block of rows (the same sum, added per
     # block, without the derivatives of all rows at once).
     pieces = ([(slice(None), ed.outcome, ed.X, ed.offset)]
@@ -409,14 +448,30 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray) -> tuple[np.ndarray, np.nda
         H = H + grad_hess_from_eta(ed.blocks, X, w[rows], d1, d2)[1]
         del eta, d1, d2
     cov = np.linalg.pinv(-0.5 * (H + H.T))
-    spread = np.sqrt(np.clip(np.diag(cov), 0.0, None) * float(w.sum()))
-    return params, spread
+    return np.sqrt(np.clip(np.diag(cov), 0.0, None) * float(w.sum()))
+
+
+def shared_one_class_params(model: MixtureModel, ed: EquationDesign) -> np.ndarray:
+    """:func:`one_class_params` of one of ``model``'s equations, computed once per model
+    (from the statistics its M-steps hold): the yardstick of the degenerate-solution
+    checks, which need no spread.
+
+    Examples
+    --------
+    >>> import fmmpy
+    >>> m = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False).model
+    >>> ed = m.equations[0][0][0]
+    >>> shared_one_class_params(m, ed) is shared_one_class_params(m, ed)
+    True
+    """
+    return model.once(("one_class_params", id(ed)),
+                      lambda: one_class_params(ed, model.w, model.fit_statistics(ed)))
 
 
 def shared_one_class_fit(model: MixtureModel, ed: EquationDesign
                          ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`one_class_fit` of one of ``model``'s equations, computed once per model
-    (every jitter draw and the degenerate-solution checks use it).
+    (every jitter draw uses it).
 
     Examples
     --------
@@ -426,7 +481,11 @@ def shared_one_class_fit(model: MixtureModel, ed: EquationDesign
     >>> shared_one_class_fit(m, ed) is shared_one_class_fit(m, ed)
     True
     """
-    return model.once(("one_class_fit", id(ed)), lambda: one_class_fit(ed, model.w))
+    def fit() -> tuple[np.ndarray, np.ndarray]:
+        params = shared_one_class_params(model, ed)
+        return params, one_class_spread(ed, model.w, params)
+
+    return model.once(("one_class_fit", id(ed)), fit)
 
 
 def _jitter(model: MixtureModel, sv: StartValues, rng: np.random.Generator) -> StartPoint:
