@@ -75,9 +75,67 @@ class ClassModel:
         if compact and self.constant_only:
             g = np.array([[0.0 if z is None else float(z[0, 0] * d[0]) if z.shape[0] else 0.0
                            for z, d in zip(self.Z, deltas)]])
+        elif self._single is not None:
+            # two classes: log pi = (0, gamma) - lse, with lse from gamma alone
+            j = self._single
+            gamma, lse = self._active_point(deltas)
+            out = np.empty((gamma.shape[0], 2), order="F")
+            np.subtract(0.0, lse, out=out[:, 1 - j])
+            np.subtract(gamma[:, 0], lse, out=out[:, j])
+            return out
         else:
             g = self.gammas(deltas)
         return g - logsumexp_rows(g)
+
+    @cached_property
+    def _single(self) -> int | None:
+        """The non-base class of a two-class model with covariates (``None`` otherwise)."""
+        if self.k != 2 or self.Z[1 - self.base] is None:
+            return None
+        return 1 - self.base
+
+    @cached_property
+    def _active(self) -> list[int]:
+        """The non-base classes (those with coefficients), in order."""
+        return [j for j in range(self.k) if self.Z[j] is not None]
+
+    def _active_point(self, deltas: Sequence[np.ndarray | None]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The linear predictors of the non-base classes ``(n, a)`` (column-major) and
+        the log-sum-exp over all classes ``(n,)``: for two classes from the one
+        column, ``lse = log(1 + exp(-|gamma|)) + max(gamma, 0)``, the very operations
+        :func:`~fmmpy.linalg.logsumexp_rows` performs on ``(0, gamma)`` (the same
+        numbers) without the zero column, the second exponential or the maximum
+        pass."""
+        if self._single is not None:
+            j = self._single
+            gamma = np.empty((self.Z[j].shape[0], 1), order="F")
+            g = gamma[:, 0]
+            z, d = self.Z[j], deltas[j]
+            if z.shape[1] == 1:
+                np.multiply(z[:, 0], d[0], out=g)
+                g += 0.0
+            else:
+                np.matmul(z, d, out=g)
+            lse = np.abs(g)
+            np.negative(lse, out=lse)
+            with np.errstate(invalid="ignore"):          # (an infinite gamma: nan/inf as lse)
+                np.exp(lse, out=lse)
+                lse += 1.0
+                np.log(lse, out=lse)
+                lse += np.maximum(g, 0.0)
+            return gamma, lse
+        gam = self.gammas(deltas)
+        lse = logsumexp_rows(gam)[:, 0]
+        return np.asfortranarray(gam[:, self._active]), lse
+
+    def _active_value(self, pw: np.ndarray, unit: np.ndarray, gamma: np.ndarray,
+                      lse: np.ndarray) -> float:
+        """:meth:`q_value` from :meth:`_active_point`: ``sum_j pw_j'gamma_j - unit'lse``
+        (the rows of ``pw`` sum to ``unit``; no ``n x k`` log probabilities to form and
+        weight)."""
+        return (sum(float(np.dot(pw[:, j], gamma[:, a])) for a, j in enumerate(self._active))
+                - float(np.dot(unit, lse)))
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
@@ -112,33 +170,37 @@ class ClassModel:
                 value = _weighted_total(pw, lp)
         if unit is None:
             unit = pw.sum(axis=1)
-        active = [j for j in range(self.k) if self.Z[j] is not None]
+        return value, *self._grad_hess(pw, unit, pi[:, self._active])
+
+    def _grad_hess(self, pw: np.ndarray, unit: np.ndarray, pi_active: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and Hessian of :meth:`q_value` from the probabilities of the
+        non-base classes ``pi_active`` ``(n, a)``."""
+        active = self._active
         sizes = [self.Z[j].shape[1] for j in active]
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         g = np.empty(offs[-1])
         H = np.empty((offs[-1], offs[-1]))
         pairs = [(a, b) for a in range(len(active)) for b in range(a, len(active))]
-        # -unit * Cov(1[class j], 1[class l]) per row, each pair (a column per pair)
+        # unit * Cov(1[class j], 1[class l]) per row, each pair (a column per pair)
         cov = np.empty((pw.shape[0], len(pairs)), order="F")
         for c, (a, b) in enumerate(pairs):
-            j, l = active[a], active[b]
-            np.multiply(pi[:, j], pi[:, l], out=cov[:, c])
-            if j == l:
-                np.subtract(pi[:, j], cov[:, c], out=cov[:, c])
+            np.multiply(pi_active[:, a], pi_active[:, b], out=cov[:, c])
+            if a == b:
+                np.subtract(pi_active[:, a], cov[:, c], out=cov[:, c])
             else:
                 np.negative(cov[:, c], out=cov[:, c])
             cov[:, c] *= unit
         blocks = self._grams.grams(cov) if self._grams is not None else None
         for a, j in enumerate(active):
-            Zj = self.Z[j]
-            g[offs[a]:offs[a + 1]] = Zj.T @ (pw[:, j] - unit * pi[:, j])
+            g[offs[a]:offs[a + 1]] = self.Z[j].T @ (pw[:, j] - unit * pi_active[:, a])
         for c, (a, b) in enumerate(pairs):
             blk = -(blocks[c] if blocks is not None
                     else self.Z[active[a]].T @ (self.Z[active[b]] * cov[:, c:c + 1]))
             H[offs[a]:offs[a + 1], offs[b]:offs[b + 1]] = blk
             if b != a:
                 H[offs[b]:offs[b + 1], offs[a]:offs[a + 1]] = blk.T
-        return value, g, H
+        return g, H
 
     def _constant_q_derivatives(self, pw: np.ndarray, lp: np.ndarray, pi: np.ndarray,
                                 value: float | None) -> tuple[float, np.ndarray, np.ndarray]:
@@ -168,12 +230,16 @@ class ClassModel:
         deltas = [None if z is None else np.zeros(z.shape[1]) for z in self.Z]
         if init is not None:
             deltas = [None if d is None else np.array(d, dtype=float) for d in init]
-        # Per fit: the row totals of pw; per accepted step: log pi at the new point
-        # (from the line search) -- the same numbers, computed once.
+        # Per fit: the row totals of pw; per point: the non-base classes' linear
+        # predictors and the log-sum-exp, which give the value and (in place) the
+        # probabilities the derivatives need.
         unit = pw.sum(axis=1)
-        f, g, H = self.q_derivatives(pw, deltas, unit=unit)
-        active = [j for j in range(self.k) if self.Z[j] is not None]
+        gamma, lse = self._active_point(deltas)
+        f = self._active_value(pw, unit, gamma, lse)
         for _ in range(max_iter):
+            np.subtract(gamma, lse[:, None], out=gamma)     # log pi, then pi
+            np.exp(gamma, out=gamma)
+            g, H = self._grad_hess(pw, unit, gamma)
             try:
                 step = np.linalg.solve(-H, g)
             except np.linalg.LinAlgError:
@@ -186,12 +252,8 @@ class ClassModel:
             t = 1.0
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)
-                # q_value(pw, trial) = sum_j pw_j'gamma_j - unit'lse(gamma) (the rows
-                # of pw sum to unit): no n x k log probabilities to form and weight
-                gam = self.gammas(trial)
-                lse = logsumexp_rows(gam)
-                f_new = (sum(float(np.dot(pw[:, j], gam[:, j])) for j in active)
-                         - float(np.dot(unit, lse[:, 0])))
+                gamma, lse = self._active_point(trial)
+                f_new = self._active_value(pw, unit, gamma, lse)
                 if f_new >= f - 1e-12 * (abs(f) + 1):
                     break
                 t *= 0.5
@@ -199,12 +261,9 @@ class ClassModel:
                 break
             done = (abs(f_new - f) <= tol * (abs(f) + 1)
                     and np.max(np.abs(t * step)) < 1e-9)
-            deltas = trial
+            deltas, f = trial, f_new
             if done:            # (no derivatives at the solution: nothing uses them)
                 break
-            np.subtract(gam, lse, out=gam)      # log pi, then pi, in place
-            np.exp(gam, out=gam)
-            f, g, H = self.q_derivatives(pw, deltas, pi=gam, unit=unit, value=f_new)
         return deltas
 
     def _stack(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:

@@ -816,3 +816,33 @@ def test_class_model_newton_from_held_products_equals_the_plain_sums(k):
     np.testing.assert_allclose(fit_shared, fit_apart, rtol=1e-8, atol=1e-9)
     # the maximum: the gradient vanishes there
     assert np.abs(apart.q_derivatives(pw, shared.fit(pw))[1]).max() < 1e-6 * n
+
+
+@pytest.mark.parametrize("base", [0, 1])
+def test_two_class_log_probabilities_from_one_column_equal_the_logsumexp(base):
+    # Two classes with lcprob() covariates: log pi from the one linear predictor
+    # (lse = log(1 + exp(-|gamma|)) + max(gamma, 0)) is bit for bit gamma - lse of the
+    # (0, gamma) rows, including huge and infinite gammas; the fit equals the general
+    # path's to rounding.
+    rng = np.random.default_rng(43)
+    n = 2000
+    Z = np.column_stack([rng.normal(size=(n, 2)) * 5, np.ones(n)])
+    Z[:3, 0] = [1e6, -1e6, np.inf]
+    cm = ClassModel(2, base, (None, Z) if base == 0 else (Z, None), n)
+    assert cm._single == 1 - base
+    for scale in (0.1, 1.0, 30.0):
+        d = rng.normal(size=3) * scale
+        deltas = [None, d] if base == 0 else [d, None]
+        g = cm.gammas(deltas)
+        with np.errstate(invalid="ignore"):
+            ref = g - logsumexp_rows(g)
+            got = cm.logprob(deltas)
+        np.testing.assert_array_equal(got, ref)
+    pw = np.asfortranarray(rng.dirichlet(np.ones(2), size=n))
+    Zf = Z.copy()
+    Zf[:3, 0] = 0.0
+    cm = ClassModel(2, base, (None, Zf) if base == 0 else (Zf, None), n)
+    general = ClassModel(2, base, cm.Z, n)
+    general.__dict__["_single"] = None
+    j = 1 - base
+    np.testing.assert_allclose(cm.fit(pw)[j], general.fit(pw)[j], rtol=1e-9, atol=1e-10)
