@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import ROW_BLOCK, GramProducts, gram_products, logsumexp_rows
+from .linalg import ROW_BLOCK, GramProducts, gram_products, logsumexp_rows, settles
 
 __all__ = ["ClassModel"]
 
@@ -236,6 +236,7 @@ class ClassModel:
         unit = pw.sum(axis=1)
         gamma, lse = self._active_point(deltas)
         f = self._active_value(pw, unit, gamma, lse)
+        previous = None         # the size of the last full step
         for _ in range(max_iter):
             np.subtract(gamma, lse[:, None], out=gamma)     # log pi, then pi
             np.exp(gamma, out=gamma)
@@ -249,6 +250,8 @@ class ClassModel:
                 # The full step of an iteration that would end the loop, taken without
                 # computing log pi at it (the same coefficients; nothing uses the value).
                 return self._unstack(self._stack(deltas) + step)
+            size = float(np.max(np.abs(step), initial=0.0))
+            last = settles(size, previous, 1e-11)
             t = 1.0
             while t > 1e-10:
                 trial = self._unstack(self._stack(deltas) + t * step)
@@ -259,11 +262,13 @@ class ClassModel:
                 t *= 0.5
             else:
                 break
-            done = (abs(f_new - f) <= tol * (abs(f) + 1)
-                    and np.max(np.abs(t * step)) < 1e-9)
+            small_change = abs(f_new - f) <= tol * (abs(f) + 1)
+            done = small_change and (np.max(np.abs(t * step)) < 1e-9
+                                     or (t == 1.0 and last))   # the next: rounding
             deltas, f = trial, f_new
             if done:            # (no derivatives at the solution: nothing uses them)
                 break
+            previous = size if t == 1.0 else None
         return deltas
 
     def _stack(self, deltas: Sequence[np.ndarray | None]) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["GramProducts", "ascent_direction", "constant_design", "cross", "gram_products",
-           "mreldif",
+           "mreldif", "settles",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
            "row_products", "weighted_cross_products_classes", "weighted_least_squares",
            "weighted_products_classes",
@@ -104,6 +104,23 @@ def ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:
     floor = max(scale * 1e-8, 1e-12)
     vals = np.maximum(np.abs(vals), floor)
     return vecs @ ((vecs.T @ g) / vals), False
+
+
+def settles(size: float, previous: float | None, tol: float = 1e-10) -> bool:
+    """Whether a Newton step of (relative) ``size`` that follows a full step of size
+    ``previous`` is the last one worth taking: under quadratic convergence the error
+    after it is about ``size**3 / previous**2`` (the steps shrink as ``e_{k+1} =
+    C e_k**2``, ``C`` estimated from the two), and that must be below ``tol``.  Only
+    trusted once the steps are small (``size < 1e-4``).  The fit then stops at the
+    step's point without the derivatives there, which would only give a step of
+    rounding size.
+
+    Examples
+    --------
+    >>> settles(1e-6, 1e-3), settles(1e-6, 1e-5), settles(1e-6, None)
+    (True, False, False)
+    """
+    return previous is not None and size < 1e-4 and size ** 3 < tol * previous ** 2
 
 
 def logsumexp_rows(a: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import GramProducts, ascent_direction, weighted_least_squares, weighted_residual_ss
+from ..linalg import (GramProducts, ascent_direction, settles, weighted_least_squares,
+                      weighted_residual_ss)
 from ..parse.terms import RHS
 from .eta import block_sizes, design_grams, grad_hess_from_eta, linear_predictors, score_matrix
 
@@ -375,6 +376,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     eta = linear_predictors(blocks, X, params, n, offset)
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
     f = _weighted_sum(w, ll)
+    previous = None             # the relative size of the last full step
     for _ in range(max_iter):
         g, H = grad_hess_from_eta(blocks, X, w, d1, d2, grams)
         step = ascent_direction(g, H)[0]
@@ -382,31 +384,39 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
             # The full step of an iteration that would end the loop: taken without
             # evaluating the family at it (the same parameters; nothing uses its value).
             return params + step
+        size = float(np.max(np.abs(step) / (np.abs(params) + 1.0), initial=0.0))
+        last = settles(size, previous)
         t = 1.0
         for _ in range(40):
             trial = params + t * step
             eta_t = linear_predictors(blocks, X, trial, n, offset)
             with np.errstate(all="ignore"):     # a trial step may overflow; it is halved
                 # The full step is usually taken: its value comes with the derivatives
-                # the next iteration needs (one evaluation, not two).
+                # the next iteration needs (one evaluation, not two) -- unless it is
+                # the last step.
                 full = t == 1.0
-                ll_t, d1_t, d2_t = family.derivatives(outcome, eta_t, order=2 if full else 0)
+                ll_t, d1_t, d2_t = family.derivatives(
+                    outcome, eta_t, order=2 if full and not last else 0)
                 f_t = _weighted_sum(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
             t *= 0.5
         else:
             return params
-        converged = abs(f_t - f) <= tol * (abs(f) + 1) and np.max(
+        small_change = abs(f_t - f) <= tol * (abs(f) + 1)
+        if full and last and small_change:
+            return trial        # the next step would be below rounding
+        converged = small_change and np.max(
             np.abs(trial - params) / (np.abs(params) + 1)) < 1e-8
         params, f = trial, f_t
         if converged:           # (no derivatives at the solution: nothing uses them)
             break
-        if full:
+        if full and not last:
             d1, d2 = d1_t, d2_t
         else:
             with np.errstate(all="ignore"):
                 d1, d2 = family.derivatives(outcome, eta_t, order=2)[1:]
+        previous = size if full else None
     return params
 
 
