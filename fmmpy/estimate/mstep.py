@@ -141,11 +141,18 @@ def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
     with np.errstate(invalid="ignore"):
         if pw.flags.f_contiguous and a.flags.f_contiguous:
             value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
-        else:               # a block of rows: its columns are contiguous, not the block
-            value = float(sum(np.dot(pw[:, j], a[:, j]) for j in range(a.shape[1])))
-        if np.isfinite(value):
-            return value
-        return float(np.sum(np.where(pw > 0, pw * a, 0.0)))
+            if np.isfinite(value):
+                return value
+        # a block of rows (its columns are contiguous, not the block), or a class that
+        # cannot produce some rows (a point mass): column by column, the masked sum
+        # only for a column whose dot product is not finite
+        value = 0.0
+        for j in range(a.shape[1]):
+            v = float(np.dot(pw[:, j], a[:, j]))
+            if not np.isfinite(v):
+                v = float(np.dot(pw[:, j], np.where(pw[:, j] > 0, a[:, j], 0.0)))
+            value += v
+        return value
 
 
 class CompleteDataObjective:

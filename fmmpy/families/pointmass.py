@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import FMMSyntaxError
 from ..parse.options import OptionSchema, as_int
 from ..registry import ModelSyntax, register_model
-from .base import Block, Family, Outcome, observed
+from .base import Block, Family, Outcome, observed, outcome_term
 
 __all__ = ["PointMass"]
 
@@ -51,7 +51,9 @@ class PointMass(Family):
 
     def derivatives(self, outcome: Outcome, eta: np.ndarray, order: int = 2):
         n = outcome.n
-        ll = np.where(outcome.y == self.value, 0.0, -np.inf)
+        # the same at every evaluation: computed once per outcome (read-only)
+        ll = outcome_term(outcome.y, f"pointmass {self.value}",
+                          lambda y: np.where(y == self.value, 0.0, -np.inf))
         if order == 0:
             return ll, None, None
         return ll, np.zeros((n, 0)), (np.zeros((n, 0, 0)) if order >= 2 else None)
