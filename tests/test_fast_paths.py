@@ -867,3 +867,74 @@ def test_two_class_log_probabilities_from_one_column_equal_the_logsumexp(base):
     general.__dict__["_single"] = None
     j = 1 - base
     np.testing.assert_allclose(cm.fit(pw)[j], general.fit(pw)[j], rtol=1e-9, atol=1e-10)
+
+
+def _zip_frame(n, seed):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    zero = rng.random(n) < 1.0 / (1.0 + np.exp(-(-0.5 + 0.8 * df.x1)))
+    df["y"] = np.where(zero, 0, rng.poisson(np.exp(0.5 + 0.3 * df.x1 - 0.4 * df.x2)))
+    return df
+
+
+@pytest.mark.parametrize("command", [
+    "fmm, lcprob(x1 x2): (pointmass y) (poisson y x1 x2)",
+    "fmm 2, lcprob(x1): logit y x2",
+])
+def test_em_from_extrapolated_starts_equals_em_from_the_last_iterate(monkeypatch, command):
+    # The Newton M-steps start at EM's extrapolation of its path: the same maxima, so
+    # the same EM log (to the M-steps' tolerance) and the same fit.
+    from fmmpy.estimate import em
+
+    df = _zip_frame(3000, 44)
+    if "logit" in command:          # a two-class logit mixture
+        rng = np.random.default_rng(46)
+        second = rng.random(3000) < 1.0 / (1.0 + np.exp(-df.x1))
+        eta = np.where(second, 1.0 - 1.5 * df.x2, -0.5 + 1.0 * df.x2)
+        df["y"] = (rng.random(3000) < 1.0 / (1.0 + np.exp(-eta))).astype(float)
+    kw = dict(data=df, log=False, search=False)
+    r = fmmpy.fmm(command, **kw)
+    guesses = []
+    real = em.extrapolated
+    monkeypatch.setattr(em, "extrapolated",
+                        lambda *a: guesses.append(real(*a)) or guesses[-1])
+    assert fmmpy.fmm(command, **kw).llf == r.llf
+    assert sum(g is not None for g in guesses) >= 3        # it did extrapolate
+    monkeypatch.setattr(em, "extrapolated", lambda *a: None)
+    plain = fmmpy.fmm(command, **kw)
+    # the M-steps stop at 1e-10 of the objective: the logged values agree to far below
+    # the 4 decimals the log prints, and print the same
+    np.testing.assert_allclose(r.fit.em.q_history, plain.fit.em.q_history, rtol=1e-9)
+    assert np.array_equal(np.round(r.fit.em.q_history, 4), np.round(plain.fit.em.q_history, 4))
+    np.testing.assert_allclose(np.asarray(r.params), np.asarray(plain.params), rtol=1e-8,
+                               atol=1e-10)
+    assert r.llf == pytest.approx(plain.llf, rel=1e-13)
+
+
+def test_m_step_takes_a_guess_only_where_any_start_is_valid():
+    # A family without an open parameter space (ordered logit's cutpoints) starts from
+    # theta whatever the guess; Poisson and the class model reach the same maximum from
+    # a guess.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.parse import parse_command
+
+    df = _zip_frame(2000, 45)
+    df["o"] = np.digitize(df.x2 + np.random.default_rng(1).logistic(size=2000), [0, 1])
+    for command, guessed in (("fmm 2, lcprob(x1): poisson y x2", True),
+                             ("fmm 2: ologit o x1", False)):
+        d = build_design(parse_command(command), df)
+        m = MixtureModel(d, build_layout(d))
+        theta = fmmpy.fmm(command, data=df, log=False, search=False).fit.theta
+        theta = np.asarray(theta) * 1.05
+        post, _, _ = m.e_step(theta)
+        ref = m.m_step(theta, post)
+        guess = theta + (0.01 if guessed else 50.0)
+        got = m.m_step(theta, post, guess=guess)
+        if guessed:
+            np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
+        else:       # ologit ignores the (absurd) guess; its class model takes it
+            out = np.setdiff1d(np.arange(theta.size), m.layout.class_index)
+            np.testing.assert_array_equal(got[out], ref[out])
+            np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)

@@ -33,7 +33,7 @@ from ..linalg import mreldif
 from .log import IterationLog
 from .model import MixtureModel
 
-__all__ = ["em_refine", "EMResult"]
+__all__ = ["em_refine", "EMResult", "extrapolated"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
               record_q: bool = True) -> EMResult:
     """Run EM iterations ``0 .. iterate`` from ``theta``.
 
+    From the third iteration on, the Newton M-steps (class model with covariates,
+    families without closed forms) start where :func:`extrapolated` predicts the
+    maximum, not at the last iterate: the same maxima in fewer Newton iterations.
+
     Stops early when the relative change of the mixture log likelihood is below
     ``ltolerance`` and the largest relative change of a parameter is below
     ``tolerance``.  ``record_q=False`` (screening random starts, no log) skips the
@@ -67,9 +71,11 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
     ll_hist: list[float] = []
     converged = False
     post, ll, _ = model.e_step(theta)
+    step = previous = None
     for it in range(iterate + 1):
         pw = model.weighted(post)
-        new = model.m_step(theta, post, pw)
+        new = model.m_step(theta, post, pw, extrapolated(theta, step, previous))
+        step, previous = new - theta, step
         # The E-step at the new parameters gives this iteration's Q (from the
         # posteriors it replaces) and the next iteration's posteriors.
         post, ll_new, q = model.e_step(new, pw if record_q else None, reuse=post)
@@ -89,3 +95,31 @@ def em_refine(model: MixtureModel, theta: np.ndarray, iterate: int = 20,
     if log is not None and not converged:
         log.note("note: EM algorithm reached maximum iterations.")
     return EMResult(theta, tuple(q_hist), tuple(ll_hist), converged, ll)
+
+
+def extrapolated(theta: np.ndarray, step: np.ndarray | None, previous: np.ndarray | None
+                 ) -> np.ndarray | None:
+    """A prediction of EM's next iterate from its last two steps, or ``None``.
+
+    Where EM moves steadily in one direction (the steps' cosine at least 0.9) with
+    shrinking steps, as it does near a maximum (EM converges linearly: each step about
+    ``r`` times the one before), the next M-step's maximum lies near ``theta + r *
+    step``; a Newton M-step started there needs fewer iterations than one started at
+    ``theta`` and reaches the same maximum.
+
+    Examples
+    --------
+    >>> extrapolated(np.ones(2), np.array([0.5, 0.0]), np.array([1.0, 0.0])).tolist()
+    [1.25, 1.0]
+    >>> extrapolated(np.ones(2), np.array([0.5, 0.0]), np.array([-1.0, 0.0])) is None
+    True
+    """
+    if step is None or previous is None:
+        return None
+    size, before = float(np.linalg.norm(step)), float(np.linalg.norm(previous))
+    if not (size > 0.0 and before > 0.0 and np.isfinite(size) and np.isfinite(before)):
+        return None
+    rate = size / before
+    if rate >= 0.95 or float(step @ previous) < 0.9 * size * before:
+        return None
+    return theta + rate * step

@@ -220,8 +220,8 @@ class CompleteDataObjective:
         ``(EM) log likelihood``."""
         return em_objective(self.weighted(post), self.joint(theta))
 
-    def m_step(self, theta: np.ndarray, post: np.ndarray, pw: np.ndarray | None = None
-               ) -> np.ndarray:
+    def m_step(self, theta: np.ndarray, post: np.ndarray, pw: np.ndarray | None = None,
+               guess: np.ndarray | None = None) -> np.ndarray:
         """Parameters maximizing the complete-data objective for fixed posteriors.
 
         The class model and each equation are fitted on their own (closed forms where
@@ -231,7 +231,10 @@ class CompleteDataObjective:
         ``lcinvariant(errvar)`` for normal outcomes).  Other constraints, or ties a
         family cannot fit in closed form, fit all parts jointly by Newton in the free
         parameters.  ``pw``, the weighted posteriors ``w * post``, may be passed when the
-        caller has them.
+        caller has them.  ``guess``, a prediction of the maximum (EM's extrapolation of
+        its path), is where Newton starts for the class model and for families with an
+        open parameter space (:attr:`~fmmpy.families.base.Family.open_parameter_space`)
+        instead of ``theta``: the same maximum, in fewer iterations.
         """
         lay = self.layout
         if self._plan is None:
@@ -240,7 +243,7 @@ class CompleteDataObjective:
         if pw is None:
             pw = self.weighted(post)
         if self.k > 1:
-            deltas = self.classmodel.fit(pw, lay.deltas(theta))
+            deltas = self.classmodel.fit(pw, lay.deltas(theta if guess is None else guess))
             for j, d in enumerate(deltas):
                 b = lay.class_block(j)
                 if b is not None:
@@ -252,6 +255,7 @@ class CompleteDataObjective:
         for group, eqs in self._plan_equations:
             if not group.tied:
                 (ed, sl), j = eqs[0]
+                start = theta if guess is None or not ed.family.open_parameter_space else guess
                 shared = self._shared.get(id(ed))
                 # the classes sharing the equation together (on a large sample only
                 # when their columns of pw are a view: no n x k copy)
@@ -263,10 +267,10 @@ class CompleteDataObjective:
                         new[idx] = ed.family.weighted_fit_classes(
                             ed.outcome, ed.X, pw[:, shared[2]] if isinstance(shared[2], slice)
                             else np.asfortranarray(pw[:, shared[2]]),
-                            theta[idx], ed.offset, stats=self.fit_statistics(ed))
+                            start[idx], ed.offset, stats=self.fit_statistics(ed))
                     continue
                 new[sl] = ed.family.weighted_fit(ed.outcome, ed.X, ed.to_rows(pw[:, j]),
-                                                 theta[sl], ed.offset,
+                                                 start[sl], ed.offset,
                                                  stats=self.fit_statistics(ed))
                 continue
             parts = [(ed.outcome, ed.X, ed.to_rows(pw[:, j]), theta[sl], ed.offset)

@@ -266,6 +266,12 @@ class Family:
     #: equation that several classes share).
     batches_classes: bool = False
 
+    #: Whether every real parameter vector gives a finite log density on every row (no
+    #: bounded parameter, no link that can leave the outcome's range): the M-step may
+    #: then start Newton from EM's extrapolation of its path, not only from the last
+    #: iterate (see :func:`~fmmpy.estimate.em.em_refine`).
+    open_parameter_space: bool = False
+
     def loglik_classes(self, outcome: Outcome, blocks: Sequence[Block],
                        X: Mapping[str, np.ndarray], params: np.ndarray,
                        offset: np.ndarray | None = None) -> np.ndarray:

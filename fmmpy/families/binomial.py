@@ -55,6 +55,7 @@ class Binomial(Family):
     link: str = "logit"
     trials: float | str | None = None
     label: str = "logit"
+    open_parameter_space = True     # (every link maps the real line into (0, 1))
 
     @property
     def binary(self) -> bool:

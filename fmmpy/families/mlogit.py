@@ -58,6 +58,7 @@ class MLogit(Family):
     levels: tuple[float, ...] = ()
     selected: float | None = None
     model: str = "mlogit"
+    open_parameter_space = True
     label: str = "mlogit"
 
     @property

@@ -56,6 +56,7 @@ class NBreg(Family):
     dispersion: str = "mean"
     model: str = "nbreg"
     label: str = "nbreg"
+    open_parameter_space = True
 
     @property
     def _aux(self) -> str:

@@ -57,6 +57,7 @@ class Poisson(Family):
 
     model: str = "poisson"
     label: str = "poisson"
+    open_parameter_space = True
 
     def blocks(self, depvars: Sequence[str]) -> tuple[Block, ...]:
         return (Block(depvars[0]),)
