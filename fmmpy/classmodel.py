@@ -20,7 +20,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import ROW_BLOCK, GramProducts, gram_products, logsumexp_rows, settles
+from .linalg import (ROW_BLOCK, GramProducts, gram_products, logsumexp_rows, row_sums,
+                     settles)
 
 __all__ = ["ClassModel"]
 
@@ -169,7 +170,7 @@ class ClassModel:
             if value is None:
                 value = _weighted_total(pw, lp)
         if unit is None:
-            unit = pw.sum(axis=1)
+            unit = row_sums(pw)
         return value, *self._grad_hess(pw, unit, pi[:, self._active])
 
     def _grad_hess(self, pw: np.ndarray, unit: np.ndarray, pi_active: np.ndarray
@@ -233,7 +234,7 @@ class ClassModel:
         # Per fit: the row totals of pw; per point: the non-base classes' linear
         # predictors and the log-sum-exp, which give the value and (in place) the
         # probabilities the derivatives need.
-        unit = pw.sum(axis=1)
+        unit = row_sums(pw)
         gamma, lse = self._active_point(deltas)
         f = self._active_value(pw, unit, gamma, lse)
         previous = None         # the size of the last full step

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["GramProducts", "ascent_direction", "constant_design", "cross", "gram_products",
-           "mreldif", "settles",
+           "mreldif", "row_sums", "settles",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
            "row_products", "weighted_cross_products_classes", "weighted_least_squares",
            "weighted_products_classes",
@@ -104,6 +104,27 @@ def ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:
     floor = max(scale * 1e-8, 1e-12)
     vals = np.maximum(np.abs(vals), floor)
     return vecs @ ((vecs.T @ g) / vals), False
+
+
+def row_sums(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)`` by adding whole columns: the same numbers (with fewer than 8
+    columns numpy adds a row's entries in order, as this does), without a reduction
+    over the few entries of each row, which is slow on column-major arrays and very
+    slow on row-major ones (100,000 x 2 row-major: about 15 times).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row_sums(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [3.0, 7.0]
+    """
+    n, k = a.shape
+    if k == 0 or k >= 8:
+        return a.sum(axis=1)
+    out = a[:, 0].astype(np.result_type(a.dtype, np.float64), copy=True)
+    for j in range(1, k):
+        out += a[:, j]
+    return out
 
 
 def settles(size: float, previous: float | None, tol: float = 1e-10) -> bool:

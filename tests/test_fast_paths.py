@@ -938,3 +938,40 @@ def test_m_step_takes_a_guess_only_where_any_start_is_valid():
             out = np.setdiff1d(np.arange(theta.size), m.layout.class_index)
             np.testing.assert_array_equal(got[out], ref[out])
             np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_row_sums_by_columns_equal_the_row_reduction(order):
+    from fmmpy.linalg import row_sums
+    rng = np.random.default_rng(47)
+    for k in (0, 1, 2, 3, 7, 8, 12):
+        a = np.asarray(rng.normal(size=(1000, k)) * 10.0 ** rng.integers(-8, 8, (1000, k)),
+                       order=order)
+        np.testing.assert_array_equal(row_sums(a), a.sum(axis=1))
+
+
+def test_start_probabilities_within_support_equal_the_masked_normalization():
+    # A point-mass class takes no start probability on rows it cannot produce; the
+    # column-major computation gives the row-major formula's numbers.
+    from fmmpy.design import build_design
+    from fmmpy.estimate.layout import build_layout
+    from fmmpy.estimate.model import MixtureModel
+    from fmmpy.estimate.start import _within_support
+    from fmmpy.parse import parse_command
+
+    df = _zip_frame(500, 48)
+    d = build_design(parse_command("fmm: (pointmass y) (poisson y x1) (poisson y x2)"), df)
+    m = MixtureModel(d, build_layout(d))
+    rng = np.random.default_rng(49)
+    post = rng.dirichlet(np.ones(3), size=500)
+    post[:5] = [1.0, 0.0, 0.0]          # all mass on the point mass
+    feasible = np.ones((500, 3), dtype=bool)
+    feasible[:, 0] = df.y.to_numpy() == 0
+    ref = np.where(feasible, post, 0.0)
+    empty = ref.sum(axis=1) <= 0
+    ref[empty] = feasible[empty]
+    ref = ref / ref.sum(axis=1, keepdims=True)
+    assert empty[:5].any() and not feasible[:, 0].all()
+    got = _within_support(m, post)
+    np.testing.assert_array_equal(got, ref)
+    assert got.flags.f_contiguous

@@ -66,6 +66,7 @@ import numpy as np
 from ..design import EquationDesign
 from ..errors import FMMDataError, FMMSyntaxError
 from ..families.base import grad_hess_from_eta, linear_predictors
+from ..linalg import row_sums
 from ..parse.spec import StartValues, VarRef
 from .log import IterationLog
 from .ml import newton_raphson
@@ -228,7 +229,8 @@ def fit_from_posteriors(model: MixtureModel, post: np.ndarray, log: IterationLog
 def _within_support(model: MixtureModel, post: np.ndarray) -> np.ndarray:
     """Start probabilities with no mass on a class whose model cannot produce the row
     (a point mass at another value); such rows are shared among the classes that can."""
-    feasible = np.ones((model.n, model.k), dtype=bool)
+    # column-major, as the probabilities are; row reductions as column operations
+    feasible = np.ones((model.n, model.k), dtype=bool, order="F")
     for j in range(model.k):
         for ed, _ in model.equations[j]:
             mask = ed.family.support(ed.outcome)
@@ -242,14 +244,17 @@ def _within_support(model: MixtureModel, post: np.ndarray) -> np.ndarray:
         raise FMMDataError(f"the model of class {never[0] + 1} cannot produce any observation "
                            "of the estimation sample (a point mass at a value the outcome "
                            "never takes)")
-    if not feasible.any(axis=1).all():
-        i = int(np.flatnonzero(~feasible.any(axis=1))[0])
+    somewhere = np.logical_or.reduce([feasible[:, j] for j in range(model.k)])
+    if not somewhere.all():
+        i = int(np.flatnonzero(~somewhere)[0])
         raise FMMDataError(f"observation {i + 1} of the estimation sample cannot be produced "
                            "by any class of the model")
-    post = np.where(feasible, post, 0.0)
-    empty = post.sum(axis=1) <= 0
-    post[empty] = feasible[empty]
-    return post / post.sum(axis=1, keepdims=True)
+    out = np.zeros((model.n, model.k), order="F")
+    np.copyto(out, post, where=feasible)
+    empty = row_sums(out) <= 0
+    out[empty] = feasible[empty]
+    out /= row_sums(out)[:, None]
+    return out
 
 
 def _logged_fit(model: MixtureModel, theta: np.ndarray, post: np.ndarray, idx: np.ndarray,
