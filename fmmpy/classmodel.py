@@ -140,7 +140,9 @@ class ClassModel:
 
     def q_value(self, pw: np.ndarray, deltas: Sequence[np.ndarray | None]) -> float:
         """``sum_ij pw_ij log pi_ij`` for weighted posteriors ``pw``."""
-        return _weighted_total(pw, self.logprob(deltas, compact=True))
+        if self.constant_only:
+            return _weighted_total(pw, self.logprob(deltas, compact=True))
+        return self._active_value(pw, row_sums(pw), *self._active_point(deltas))
 
     @cached_property
     def _grams(self) -> GramProducts | None:
@@ -161,6 +163,15 @@ class ClassModel:
         ``deltas``) or ``pi`` (its exponential, ``(n, k)``), ``unit``
         (``pw.sum(axis=1)``) and ``value`` may be passed when the caller has them
         (``value`` is required with ``pi``)."""
+        if pi is None and lp is None and not self.constant_only:
+            # (as fit does: the value from gamma and lse, pi in place of gamma)
+            if unit is None:
+                unit = row_sums(pw)
+            gamma, lse = self._active_point(deltas)
+            if value is None:
+                value = self._active_value(pw, unit, gamma, lse)
+            np.subtract(gamma, lse[:, None], out=gamma)
+            return value, *self._grad_hess(pw, unit, np.exp(gamma, out=gamma))
         if pi is None:
             if lp is None:
                 lp = self.logprob(deltas, compact=True)

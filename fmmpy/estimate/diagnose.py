@@ -135,7 +135,8 @@ def check_data(model: MixtureModel) -> None:
 
 
 class Reference:
-    """One-class fits of every equation, the yardstick for collapsing scales.
+    """One-class fits of the equations, the yardstick for collapsing scales (fitted
+    when first asked for: only an equation with a scale parameter needs one).
 
     Parameters
     ----------
@@ -143,12 +144,10 @@ class Reference:
     """
 
     def __init__(self, model: MixtureModel):
-        self._fits: dict[int, np.ndarray] = {}
-        for ed, _ in model.unique_equations:
-            self._fits[id(ed)] = shared_one_class_params(model, ed)
+        self._model = model
 
     def params(self, ed: EquationDesign) -> np.ndarray:
-        return self._fits[id(ed)]
+        return shared_one_class_params(self._model, ed)
 
 
 def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None = None,

@@ -37,7 +37,8 @@ import numpy as np
 
 from ..classmodel import ClassModel
 from ..design import Design, EquationDesign
-from ..families.base import Outcome, grad_hess_from_eta, linear_predictors, score_matrix
+from ..families.base import (Family, Outcome, grad_hess_from_eta, linear_predictors,
+                             score_matrix)
 from ..linalg import ROW_BLOCK, cross, logsumexp_rows, posterior_rows
 from .layout import ParamLayout
 from .mstep import CompleteDataObjective, TiedGroup, em_objective, m_step_plan
@@ -208,6 +209,11 @@ class MixtureModel(CompleteDataObjective):
         self._plan_equations = [
             (group, [(self.equations[j][e], j) for j, e in group.members])
             for group in self._plan] if self._plan is not None else []
+        # A class that cannot produce some rows (a point mass) puts -inf in the joint
+        # densities: the posteriors' exponentials then go by the guarded path that
+        # keeps numpy's exp fast (the same numbers; see linalg.exp_inplace).
+        self._underflow = any(type(ed.family).support is not Family.support
+                              for eqs in self.equations for ed, _ in eqs)
         # Constant-only class model: its curvature needs only Z'WZ (the total weight).
         z = next((z for z in self.classmodel.Z if z is not None), None)
         self._zwz = (z.T @ (z * self.w[:, None]) if z is not None and
@@ -326,7 +332,7 @@ class MixtureModel(CompleteDataObjective):
             a = self.joint(theta)
             if pw is not None:
                 q = em_objective(pw, a)
-            post, lse = posterior_rows(a, overwrite=True)
+            post, lse = posterior_rows(a, overwrite=True, underflow=self._underflow)
             ll = float(np.dot(self.w, lse[:, 0]))
             return post, (ll if np.isfinite(ll) else -np.inf), q
         lp = self.classmodel.logprob(self.layout.deltas(theta), compact=True)
@@ -341,7 +347,7 @@ class MixtureModel(CompleteDataObjective):
                 a += lp if lp.shape[0] == 1 else lp[rows]
                 if pw is not None:
                     q += em_objective(pw[rows], a)
-                lse = posterior_rows(a, out=post[rows])[1]
+                lse = posterior_rows(a, out=post[rows], underflow=self._underflow)[1]
                 ll += float(np.dot(self.w[rows], lse[:, 0]))
         return post, (ll if np.isfinite(ll) else -np.inf), q
 
@@ -354,7 +360,7 @@ class MixtureModel(CompleteDataObjective):
 
     def loglik_obs(self, theta: np.ndarray) -> np.ndarray:
         """Per-unit log likelihood (unweighted)."""
-        return logsumexp_rows(self.joint(theta))[:, 0]
+        return logsumexp_rows(self.joint(theta), self._underflow)[:, 0]
 
     def loglik(self, theta: np.ndarray) -> float:
         """The (weighted) mixture log likelihood."""
@@ -393,7 +399,8 @@ class MixtureModel(CompleteDataObjective):
                     row.append((d1, d2))
                 parts.append(row)
             lf += lp
-        post, lse = posterior_rows(lf, overwrite=True)      # the joint's memory
+        post, lse = posterior_rows(lf, overwrite=True,       # the joint's memory
+                                   underflow=self._underflow)
         del lf
         ll = float(np.dot(self.w, lse[:, 0]))
         if not np.isfinite(ll):
@@ -525,7 +532,7 @@ class MixtureModel(CompleteDataObjective):
                         row.append((X, d1, d2))
                     parts.append(row)
                 lf += lp if lp.shape[0] == 1 else lp[rows]
-                pb, lse_b = posterior_rows(lf, overwrite=True)
+                pb, lse_b = posterior_rows(lf, overwrite=True, underflow=self._underflow)
                 lse[rows] = lse_b[:, 0]
                 wb = self.w[rows]
                 V: list[tuple[np.ndarray, np.ndarray]] = []

@@ -176,7 +176,9 @@ class CompleteDataObjective:
         g = np.zeros(p)
         H = np.zeros((p, p)) if order >= 2 else None
         q_class = 0.0
-        if self.k > 1 and part != 1:
+        if self.k > 1 and part != 1 and order == 0:
+            q_class = self.classmodel.q_value(pw, lay.deltas(theta))
+        elif self.k > 1 and part != 1:
             q_class, gc, Hc = self.classmodel.q_derivatives(pw, lay.deltas(theta))
             idx = lay.class_index
             g[idx] = gc
