@@ -20,8 +20,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .linalg import (ROW_BLOCK, GramProducts, gram_products, logsumexp_rows, row_sums,
-                     settles)
+from .linalg import (CHORD_STEP, ROW_BLOCK, GramProducts, gram_products, logsumexp_rows,
+                     row_sums, settles)
 
 __all__ = ["ClassModel"]
 
@@ -184,6 +184,13 @@ class ClassModel:
             unit = row_sums(pw)
         return value, *self._grad_hess(pw, unit, pi[:, self._active])
 
+    def _gradient(self, pw: np.ndarray, unit: np.ndarray, pi_active: np.ndarray
+                  ) -> np.ndarray:
+        """Gradient of :meth:`q_value` from the probabilities of the non-base classes
+        ``pi_active`` ``(n, a)``."""
+        return np.concatenate([self.Z[j].T @ (pw[:, j] - unit * pi_active[:, a])
+                               for a, j in enumerate(self._active)])
+
     def _grad_hess(self, pw: np.ndarray, unit: np.ndarray, pi_active: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and Hessian of :meth:`q_value` from the probabilities of the
@@ -191,7 +198,7 @@ class ClassModel:
         active = self._active
         sizes = [self.Z[j].shape[1] for j in active]
         offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        g = np.empty(offs[-1])
+        g = self._gradient(pw, unit, pi_active)
         H = np.empty((offs[-1], offs[-1]))
         pairs = [(a, b) for a in range(len(active)) for b in range(a, len(active))]
         # unit * Cov(1[class j], 1[class l]) per row, each pair (a column per pair)
@@ -204,8 +211,6 @@ class ClassModel:
                 np.negative(cov[:, c], out=cov[:, c])
             cov[:, c] *= unit
         blocks = self._grams.grams(cov) if self._grams is not None else None
-        for a, j in enumerate(active):
-            g[offs[a]:offs[a + 1]] = self.Z[j].T @ (pw[:, j] - unit * pi_active[:, a])
         for c, (a, b) in enumerate(pairs):
             blk = -(blocks[c] if blocks is not None
                     else self.Z[active[a]].T @ (self.Z[active[b]] * cov[:, c:c + 1]))
@@ -249,14 +254,20 @@ class ClassModel:
         gamma, lse = self._active_point(deltas)
         f = self._active_value(pw, unit, gamma, lse)
         previous = None         # the size of the last full step
+        H = None
         for _ in range(max_iter):
             np.subtract(gamma, lse[:, None], out=gamma)     # log pi, then pi
             np.exp(gamma, out=gamma)
+            if previous is not None and previous < CHORD_STEP:
+                # after a small full step, the last Hessian judges whether the next
+                # step is negligible (as newton_weighted_fit does)
+                g = self._gradient(pw, unit, gamma)
+                step = _newton_step(H, g)
+                if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(
+                        float(g @ step)) <= tol * (abs(f) + 1):
+                    return self._unstack(self._stack(deltas) + step)
             g, H = self._grad_hess(pw, unit, gamma)
-            try:
-                step = np.linalg.solve(-H, g)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(-H, g, rcond=None)[0]
+            step = _newton_step(H, g)
             if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(float(g @ step)) <= tol * (
                     abs(f) + 1):
                 # The full step of an iteration that would end the loop, taken without
@@ -296,6 +307,14 @@ class ClassModel:
                 out.append(vec[pos:pos + z.shape[1]])
                 pos += z.shape[1]
         return out
+
+
+def _newton_step(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The Newton step ``-H^{-1} g`` (least squares when ``H`` is singular)."""
+    try:
+        return np.linalg.solve(-H, g)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(-H, g, rcond=None)[0]
 
 
 def _weighted_total(pw: np.ndarray, lp: np.ndarray) -> float:

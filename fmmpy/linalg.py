@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["GramProducts", "ascent_direction", "constant_design", "cross", "exp_inplace",
+__all__ = ["CHORD_STEP", "GramProducts", "ascent_direction", "constant_design", "cross", "exp_inplace",
            "gram_products",
            "mreldif", "row_sums", "settles",
            "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
@@ -126,6 +126,13 @@ def row_sums(a: np.ndarray) -> np.ndarray:
     for j in range(1, k):
         out += a[:, j]
     return out
+
+
+#: A full Newton step below this (relative) size leaves the Hessian good enough to
+#: judge whether the next step is negligible from the new gradient alone (a chord
+#: step, within a factor 1 + O(size) of Newton's): the Newton M-steps then skip the
+#: Hessian that would only confirm convergence.
+CHORD_STEP = 1e-4
 
 
 def settles(size: float, previous: float | None, tol: float = 1e-10) -> bool:

@@ -1004,3 +1004,37 @@ def test_guarded_exponential_equals_numpy_exp():
         np.testing.assert_array_equal(lse, ref_lse)
         np.testing.assert_array_equal(logsumexp_rows(a, underflow), ref_lse)
     assert np.any(post == 0.0) and np.any((post > 0) & (post < 1e-300))
+
+
+def test_warm_newton_m_steps_confirm_convergence_without_a_second_hessian(monkeypatch):
+    # From a start near the maximum (as EM's extrapolated start is), the Poisson and
+    # class-model M-steps take one Newton step and judge the next from the new gradient
+    # with the old Hessian: one Hessian each, the maximum to the fits' tolerance.
+    from fmmpy.families import base as fbase
+    from fmmpy.families.base import Outcome, newton_weighted_fit
+    from fmmpy.families.poisson import Poisson
+
+    rng = np.random.default_rng(51)
+    n = 4000
+    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
+    outcome = Outcome(rng.poisson(np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))) * 1.0)
+    w = rng.random(n)
+    best = newton_weighted_fit(Poisson(), outcome, X, w, np.zeros(3))
+    hessians = []
+    real = fbase.grad_hess_from_eta
+    monkeypatch.setattr(fbase, "grad_hess_from_eta",
+                        lambda *a, **k: hessians.append(a[4] is not None) or real(*a, **k))
+    warm = newton_weighted_fit(Poisson(), outcome, X, w, best * (1 + 1e-6))
+    assert sum(hessians) == 1 and len(hessians) == 2
+    np.testing.assert_allclose(warm, best, rtol=1e-12)
+
+    Z = X["main"]
+    cm = ClassModel(2, 0, (None, Z), n)
+    pw = np.asfortranarray(rng.dirichlet(np.ones(2), size=n))
+    top = cm.fit(pw)[1]
+    calls = []
+    real_gh = ClassModel._grad_hess
+    monkeypatch.setattr(ClassModel, "_grad_hess",
+                        lambda self, *a: calls.append(1) or real_gh(self, *a))
+    np.testing.assert_allclose(cm.fit(pw, [None, top * (1 + 1e-6)])[1], top, rtol=1e-12)
+    assert len(calls) == 1

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import FMMDataError, FMMSyntaxError
-from ..linalg import (GramProducts, ascent_direction, settles, weighted_least_squares,
-                      weighted_residual_ss)
+from ..linalg import (CHORD_STEP, GramProducts, ascent_direction, settles,
+                      weighted_least_squares, weighted_residual_ss)
 from ..parse.terms import RHS
 from .eta import block_sizes, design_grams, grad_hess_from_eta, linear_predictors, score_matrix
 
@@ -383,7 +383,17 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
     f = _weighted_sum(w, ll)
     previous = None             # the relative size of the last full step
+    H = None
     for _ in range(max_iter):
+        if previous is not None and previous < CHORD_STEP:
+            # After a small full step the last Hessian is still good enough to tell
+            # whether the next step is negligible: the gradient alone (a chord step
+            # differs from Newton's by a factor 1 + O(previous)) -- no new Hessian
+            # for the step that ends most warm-started fits.
+            g = grad_hess_from_eta(blocks, X, w, d1, None)[0]
+            step = ascent_direction(g, H)[0]
+            if _negligible_step(params, step, g, f, tol):
+                return params + step
         g, H = grad_hess_from_eta(blocks, X, w, d1, d2, grams)
         step = ascent_direction(g, H)[0]
         if _negligible_step(params, step, g, f, tol):
