@@ -183,11 +183,11 @@ def diagnose(model: MixtureModel, theta: np.ndarray, reference: Reference | None
         if j in gone:
             continue
         for ed, sl in model.equations[j]:
-            ref = reference.params(ed)
             values = theta[sl]
             pos = 0
             for blk, size in zip(ed.blocks, ed.sizes):
                 if blk.scale_power:
+                    ref = reference.params(ed)      # (fitted on first use)
                     ratio = np.exp((values[pos] - ref[pos]) / blk.scale_power)
                     if ratio < _COLLAPSE:
                         if modal is None:

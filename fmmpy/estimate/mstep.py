@@ -150,9 +150,21 @@ def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
         for j in range(a.shape[1]):
             v = float(np.dot(pw[:, j], a[:, j]))
             if not np.isfinite(v):
-                v = float(np.dot(pw[:, j], np.where(pw[:, j] > 0, a[:, j], 0.0)))
+                v = _masked_dot(pw[:, j], a[:, j])
             value += v
         return value
+
+
+def _masked_dot(p: np.ndarray, a: np.ndarray) -> float:
+    """``sum(p * a)`` over the entries with ``p > 0`` (``a`` is ``-inf`` where a class
+    cannot produce a row, and such a row with weight makes the sum ``-inf``).  ``-inf``
+    raised to the lowest float gives the same products where ``p`` is 0 (zeros), in
+    the same order, without the slow masked copy; anything else not finite (a weighted
+    ``-inf``, a ``nan``) goes the masked way."""
+    v = float(np.dot(p, np.maximum(a, np.finfo(float).min)))
+    if np.isfinite(v) and not float(np.dot(p, a == -np.inf)) > 0.0:
+        return v
+    return float(np.dot(p, np.where(p > 0, a, 0.0)))
 
 
 class CompleteDataObjective:
