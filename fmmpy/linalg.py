@@ -10,15 +10,16 @@ Examples
 
 from __future__ import annotations
 
+import weakref
+from functools import lru_cache
+
 import numpy as np
 
-__all__ = ["CHORD_STEP", "GramProducts", "ascent_direction", "constant_design", "cross", "exp_inplace",
-           "gram_products",
-           "mreldif", "row_sums", "settles",
-           "logsumexp_rows", "posterior_rows", "rows_identical", "solve_normal_equations",
-           "row_products", "weighted_cross_products_classes", "weighted_least_squares",
-           "weighted_products_classes",
-           "weighted_residual_ss"]
+__all__ = ["CHORD_STEP", "GramProducts", "ascent_direction", "constant_design", "cross",
+           "exp_inplace", "gram_products", "held_gram_products", "logsumexp_rows", "mreldif",
+           "posterior_rows", "row_products", "row_sums", "rows_identical", "settles",
+           "solve_normal_equations", "weighted_cross_products_classes",
+           "weighted_least_squares", "weighted_products_classes", "weighted_residual_ss"]
 
 # Rows per block of the row-wise reductions on large samples (temporaries stay in cache).
 ROW_BLOCK = 65536
@@ -437,10 +438,16 @@ def _pair_products(columns: list[np.ndarray]) -> np.ndarray | None:
     return P
 
 
+@lru_cache(maxsize=16)
+def _triangle(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`numpy.triu_indices` of ``m`` (every Hessian from held products uses them)."""
+    return np.triu_indices(m)
+
+
 def _symmetric_from_triangle(S: np.ndarray, m: int) -> np.ndarray:
     """``(r, m, m)`` symmetric matrices from the rows of ``S`` ``(r, q)``, each the upper
     triangle in :func:`numpy.triu_indices` order."""
-    ia, ib = np.triu_indices(m)
+    ia, ib = _triangle(m)
     full = np.empty((S.shape[0], m, m))
     full[:, ia, ib] = S
     full[:, ib, ia] = S
@@ -495,6 +502,28 @@ def gram_products(M: np.ndarray) -> GramProducts | None:
         return None
     P = _pair_products([M[:, a] for a in range(M.shape[1])])
     return None if P is None else GramProducts(P, M.shape[1])
+
+
+_HELD_GRAMS: dict[int, GramProducts | None] = {}
+
+
+def held_gram_products(M: np.ndarray) -> GramProducts | None:
+    """:func:`gram_products` of ``M``, computed once while the array lives (the start
+    fits and every EM M-step of one design share them; the design is never written
+    to).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> M = np.column_stack([np.arange(3.0), np.ones(3)])
+    >>> held_gram_products(M) is held_gram_products(M)
+    True
+    """
+    key = id(M)
+    if key not in _HELD_GRAMS:
+        _HELD_GRAMS[key] = gram_products(M)
+        weakref.finalize(M, _HELD_GRAMS.pop, key, None)
+    return _HELD_GRAMS[key]
 
 
 def weighted_products_classes(P: np.ndarray, W: np.ndarray, cols: np.ndarray, p: int

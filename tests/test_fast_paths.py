@@ -764,6 +764,15 @@ def test_gram_products_equal_weighted_gram_matrices():
     bad = np.ones((n, 2))
     bad[3, 0] = np.nan
     assert gram_products(bad) is None
+    # held once per design array (start fits and M-steps share them), let go with it
+    from fmmpy import linalg
+    M = np.column_stack([rng.normal(size=n), np.ones(n)])
+    held = linalg.held_gram_products(M)
+    assert linalg.held_gram_products(M) is held and id(M) in linalg._HELD_GRAMS
+    key = id(M)
+    del M, held
+    gc.collect()
+    assert key not in linalg._HELD_GRAMS
 
 
 @pytest.mark.parametrize("family", ["poisson", "logit", "nbreg", "ologit"])

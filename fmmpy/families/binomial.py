@@ -31,6 +31,7 @@ from ..registry import ModelSyntax, register_model
 from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, observed,
                    weighted_mean)
 from .common import ASIS, NOCONSTANT, OFFSET, check_varies, trials_values
+from .eta import design_grams
 from .glm import register_glm_family
 from .links import LINKS, binary_logprob
 
@@ -124,7 +125,7 @@ class Binomial(Family):
         init = intercept_start(X["main"], float(LINKS[self.link].link(np.array(pbar))))
         if not np.isfinite(weighted_mean(y, w)) or np.all(y[w > 0] == y[w > 0][0]):
             return init                 # no variation in this group: a finite start
-        return newton_weighted_fit(self, outcome, X, w, init)
+        return newton_weighted_fit(self, outcome, X, w, init, grams=design_grams(X))
 
     # -- predictions ---------------------------------------------------------------------
     @property

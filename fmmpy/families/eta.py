@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..linalg import GramProducts, cross, gram_products, rows_identical
+from ..linalg import GramProducts, cross, held_gram_products, rows_identical
 
 if TYPE_CHECKING:  # pragma: no cover
     from .base import Block
@@ -204,5 +204,5 @@ def design_grams(X: Mapping[str, np.ndarray]) -> dict[str, GramProducts] | None:
     >>> design_grams({"main": np.ones((3, 1))}) is None
     True
     """
-    held = {name: g for name, M in X.items() if (g := gram_products(M)) is not None}
+    held = {name: g for name, M in X.items() if (g := held_gram_products(M)) is not None}
     return held or None

@@ -21,6 +21,7 @@ from scipy.special import gammaln
 from ..registry import ModelSyntax, register_model
 from .base import (Block, Family, Outcome, intercept_start, newton_weighted_fit, observed,
                    outcome_term, weighted_mean)
+from .eta import design_grams
 from .common import EXPOSURE, NOCONSTANT, OFFSET, check_counts, single_offset
 from .glm import register_glm_family
 
@@ -37,7 +38,7 @@ def count_start(family: Family, outcome: Outcome, X: Mapping[str, np.ndarray],
     yw = outcome.y[w > 0]
     if yw.size == 0 or np.all(yw == yw[0]):
         return init
-    return newton_weighted_fit(family, outcome, X, w, init)
+    return newton_weighted_fit(family, outcome, X, w, init, grams=design_grams(X))
 
 
 def lgamma1(y: np.ndarray) -> np.ndarray:
