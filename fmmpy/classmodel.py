@@ -107,7 +107,20 @@ class ClassModel:
         column, ``lse = log(1 + exp(-|gamma|)) + max(gamma, 0)``, the very operations
         :func:`~fmmpy.linalg.logsumexp_rows` performs on ``(0, gamma)`` (the same
         numbers) without the zero column, the second exponential or the maximum
-        pass."""
+        pass.  The last point computed is remembered (read-only arrays): the E-step
+        after an M-step evaluates the point the M-step's Newton fit evaluated last."""
+        key = self._stack(deltas).tobytes()
+        last = self.__dict__.get("_last_point")
+        if last is not None and last[0] == key:
+            return last[1], last[2]
+        gamma, lse = self._compute_point(deltas)
+        gamma.setflags(write=False)
+        lse.setflags(write=False)
+        self.__dict__["_last_point"] = (key, gamma, lse)
+        return gamma, lse
+
+    def _compute_point(self, deltas: Sequence[np.ndarray | None]
+                       ) -> tuple[np.ndarray, np.ndarray]:
         if self._single is not None:
             j = self._single
             gamma = np.empty((self.Z[j].shape[0], 1), order="F")
@@ -170,8 +183,7 @@ class ClassModel:
             gamma, lse = self._active_point(deltas)
             if value is None:
                 value = self._active_value(pw, unit, gamma, lse)
-            np.subtract(gamma, lse[:, None], out=gamma)
-            return value, *self._grad_hess(pw, unit, np.exp(gamma, out=gamma))
+            return value, *self._grad_hess(pw, unit, _probabilities(gamma, lse))
         if pi is None:
             if lp is None:
                 lp = self.logprob(deltas, compact=True)
@@ -248,31 +260,31 @@ class ClassModel:
         if init is not None:
             deltas = [None if d is None else np.array(d, dtype=float) for d in init]
         # Per fit: the row totals of pw; per point: the non-base classes' linear
-        # predictors and the log-sum-exp, which give the value and (in place) the
-        # probabilities the derivatives need.
+        # predictors and the log-sum-exp, which give the value and the probabilities
+        # the derivatives need.
         unit = row_sums(pw)
         gamma, lse = self._active_point(deltas)
         f = self._active_value(pw, unit, gamma, lse)
         previous = None         # the size of the last full step
         H = None
         for _ in range(max_iter):
-            np.subtract(gamma, lse[:, None], out=gamma)     # log pi, then pi
-            np.exp(gamma, out=gamma)
+            pi = _probabilities(gamma, lse)
             if previous is not None and previous < CHORD_STEP:
                 # after a small full step, the last Hessian judges whether the next
                 # step is negligible (as newton_weighted_fit does)
-                g = self._gradient(pw, unit, gamma)
+                g = self._gradient(pw, unit, pi)
                 step = _newton_step(H, g)
                 if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(
                         float(g @ step)) <= tol * (abs(f) + 1):
-                    return self._unstack(self._stack(deltas) + step)
-            g, H = self._grad_hess(pw, unit, gamma)
+                    break
+            g, H = self._grad_hess(pw, unit, pi)
             step = _newton_step(H, g)
             if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(float(g @ step)) <= tol * (
                     abs(f) + 1):
-                # The full step of an iteration that would end the loop, taken without
-                # computing log pi at it (the same coefficients; nothing uses the value).
-                return self._unstack(self._stack(deltas) + step)
+                # The step of an iteration that would end the loop is not taken: the
+                # point is the maximum to the tolerance, and its evaluation (remembered
+                # by _active_point) serves the E-step that follows.
+                break
             size = float(np.max(np.abs(step), initial=0.0))
             last = settles(size, previous, 1e-11)
             t = 1.0
@@ -307,6 +319,12 @@ class ClassModel:
                 out.append(vec[pos:pos + z.shape[1]])
                 pos += z.shape[1]
         return out
+
+
+def _probabilities(gamma: np.ndarray, lse: np.ndarray) -> np.ndarray:
+    """``exp(gamma - lse)``: the probabilities of the non-base classes."""
+    pi = np.subtract(gamma, lse[:, None])
+    return np.exp(pi, out=pi)
 
 
 def _newton_step(H: np.ndarray, g: np.ndarray) -> np.ndarray:

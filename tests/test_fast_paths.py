@@ -1045,5 +1045,27 @@ def test_warm_newton_m_steps_confirm_convergence_without_a_second_hessian(monkey
     real_gh = ClassModel._grad_hess
     monkeypatch.setattr(ClassModel, "_grad_hess",
                         lambda self, *a: calls.append(1) or real_gh(self, *a))
-    np.testing.assert_allclose(cm.fit(pw, [None, top * (1 + 1e-6)])[1], top, rtol=1e-12)
+    # (the class model stops at its last evaluated point: equal to its step tolerance)
+    np.testing.assert_allclose(cm.fit(pw, [None, top * (1 + 1e-6)])[1], top, rtol=0,
+                               atol=1e-9)
     assert len(calls) == 1
+
+
+def test_class_model_remembers_its_last_point_for_the_e_step():
+    # The M-step's fit ends at a point it evaluated; the E-step's log probabilities
+    # there reuse that evaluation (read-only arrays), and equal a fresh computation.
+    rng = np.random.default_rng(52)
+    n = 3000
+    Z = np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])
+    cm = ClassModel(2, 0, (None, Z), n)
+    pw = np.asfortranarray(rng.dirichlet(np.ones(2), size=n))
+    deltas = cm.fit(pw)
+    remembered = cm.__dict__["_last_point"]
+    assert remembered[0] == cm._stack(deltas).tobytes()
+    assert not remembered[1].flags.writeable and not remembered[2].flags.writeable
+    lp = cm.logprob(deltas, compact=True)
+    fresh = ClassModel(2, 0, (None, Z), n)
+    np.testing.assert_array_equal(lp, fresh.logprob(deltas, compact=True))
+    other = [None, deltas[1] + 1e-3]
+    assert cm._active_point(other)[0] is not remembered[1]
+    np.testing.assert_array_equal(cm.logprob(other), fresh.logprob(other))
