@@ -531,6 +531,31 @@ def _newton_fit_before(family, outcome, X, w, init):
     return params
 
 
+def _newton_family_data(family, n, seed):
+    """A family of the Newton M-step and data it fits: y on two covariates and a
+    constant (overdispersed counts for nbreg: an interior maximum; ologit without the
+    constant, three levels)."""
+    from fmmpy.families.base import Outcome
+    from fmmpy.families.binomial import Binomial
+    from fmmpy.families.nbreg import NBreg
+    from fmmpy.families.ordinal import Ordinal
+    from fmmpy.families.poisson import Poisson
+    rng = np.random.default_rng(seed)
+    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
+    mu = np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))
+    if family == "logit":
+        fam, y = Binomial(), (rng.random(n) < mu / (1 + mu)).astype(float)
+    elif family == "ologit":
+        X = {"main": X["main"][:, :2]}
+        y = np.digitize(np.log(mu) + rng.logistic(size=n), [0.0, 1.0]).astype(float)
+        fam = Ordinal("logit", levels=(0.0, 1.0, 2.0))
+    else:
+        fam = Poisson() if family == "poisson" else NBreg()
+        y = rng.poisson(mu * (1.0 if family == "poisson" else rng.gamma(2.0, 0.5, n)))
+        y = y.astype(float)
+    return fam, X, Outcome(y), rng
+
+
 @pytest.mark.parametrize("family", ["poisson", "logit", "nbreg"])
 def test_newton_m_step_equals_the_value_then_derivatives_loop(family):
     # newton_weighted_fit evaluates the full step with its derivatives (one call, not
@@ -538,22 +563,9 @@ def test_newton_m_step_equals_the_value_then_derivatives_loop(family):
     # and stops without derivatives where quadratic convergence puts the next step
     # below 1e-10 (relative): the same iterates, and the old loop's solution to that
     # 1e-10 -- with fewer evaluations of the derivatives.
-    from fmmpy.families.base import Outcome, newton_weighted_fit
-    from fmmpy.families.binomial import Binomial
-    from fmmpy.families.nbreg import NBreg
-    from fmmpy.families.poisson import Poisson
-    rng = np.random.default_rng(31)
+    from fmmpy.families.base import newton_weighted_fit
     n = 3000
-    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
-    mu = np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))
-    if family == "logit":
-        fam, y = Binomial(), (rng.random(n) < mu / (1 + mu)).astype(float)
-    else:
-        fam = Poisson() if family == "poisson" else NBreg()
-        # (overdispersed for nbreg: an interior maximum)
-        y = rng.poisson(mu * (1.0 if family == "poisson" else rng.gamma(2.0, 0.5, n)))
-        y = y.astype(float)
-    outcome = Outcome(y)
+    fam, X, outcome, rng = _newton_family_data(family, n, 31)
     w = rng.random(n)
     w[:200] = 0.0                                      # rows another class explains
     init = np.zeros(len(fam.blocks(("y",))) + 2)
@@ -779,25 +791,9 @@ def test_gram_products_equal_weighted_gram_matrices():
 def test_newton_m_step_from_held_products_equals_the_plain_hessians(family):
     # The default fit_statistics holds the design's row products; the Newton M-step's
     # Hessians from them agree with X' diag(w d2) X to rounding, and so do the fits.
-    from fmmpy.families.base import Outcome, grad_hess_from_eta, linear_predictors
-    from fmmpy.families.binomial import Binomial
-    from fmmpy.families.nbreg import NBreg
-    from fmmpy.families.ordinal import Ordinal
-    from fmmpy.families.poisson import Poisson
-    rng = np.random.default_rng(41)
+    from fmmpy.families.base import grad_hess_from_eta, linear_predictors
     n = 4000
-    X = {"main": np.column_stack([rng.normal(size=(n, 2)), np.ones(n)])}
-    mu = np.exp(X["main"] @ np.array([0.4, -0.3, 0.5]))
-    if family == "logit":
-        fam, y = Binomial(), (rng.random(n) < mu / (1 + mu)).astype(float)
-    elif family == "ologit":
-        X = {"main": X["main"][:, :2]}
-        y = np.digitize(np.log(mu) + rng.logistic(size=n), [0.0, 1.0]).astype(float)
-        fam = Ordinal("logit", levels=(0.0, 1.0, 2.0))
-    else:
-        fam = Poisson() if family == "poisson" else NBreg()
-        y = rng.poisson(mu).astype(float)
-    outcome = Outcome(y)
+    fam, X, outcome, rng = _newton_family_data(family, n, 41)
     stats = fam.fit_statistics(outcome, X)
     assert set(stats) == {"main"}
     w = rng.random(n)

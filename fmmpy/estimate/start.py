@@ -75,8 +75,7 @@ from .model import MixtureModel
 
 __all__ = ["factor_groups", "start_values", "start_point", "fit_from_posteriors",
            "START_METHODS", "RANDOM_METHODS", "DEFAULT_SEED", "StartPoint", "factor_score",
-           "one_class_fit", "one_class_params", "one_class_spread", "make_rng",
-           "split_largest_class"]
+           "one_class_fit", "one_class_params", "make_rng", "split_largest_class"]
 
 #: Seed of the random methods when ``seed()`` is not given (results are reproducible).
 DEFAULT_SEED = 0
@@ -407,7 +406,7 @@ def one_class_fit(ed: EquationDesign, w: np.ndarray, stats: Any = None
     True
     """
     params = one_class_params(ed, w, stats)
-    return params, one_class_spread(ed, w, params)
+    return params, _one_class_spread(ed, w, params)
 
 
 def one_class_params(ed: EquationDesign, w: np.ndarray, stats: Any = None) -> np.ndarray:
@@ -416,31 +415,17 @@ def one_class_params(ed: EquationDesign, w: np.ndarray, stats: Any = None) -> np
     Examples
     --------
     >>> import fmmpy
-    >>> from fmmpy.parse import parse_command
-    >>> from fmmpy.design import build_design
-    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
-    >>> float(np.round(one_class_params(d.classes[0].equations[0], d.weights)[0], 6))
-    0.086025
+    >>> m = fmmpy.fmm("2: regress thickness", data=fmmpy.datasets.load("stamp"), log=False).model
+    >>> one_class_params(m.equations[0][0][0], m.w).round(4).tolist()   # mean, ln(var)
+    [0.086, -8.4063]
     """
     w = ed.to_rows(w)              # unit (group) weights on the equation's rows
     init = ed.family.start(ed.outcome, ed.X, w)
     return ed.family.weighted_fit(ed.outcome, ed.X, w, init, ed.offset, stats=stats)
 
 
-def one_class_spread(ed: EquationDesign, w: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """``sqrt(N) * se`` of the one-class parameters ``params`` (see :func:`one_class_fit`).
-
-    Examples
-    --------
-    >>> import fmmpy
-    >>> from fmmpy.parse import parse_command
-    >>> from fmmpy.design import build_design
-    >>> d = build_design(parse_command("2: regress thickness"), fmmpy.datasets.load("stamp"))
-    >>> ed = d.classes[0].equations[0]
-    >>> spread = one_class_spread(ed, d.weights, one_class_params(ed, d.weights))
-    >>> float(np.round(spread[0], 6)) == float(np.round(ed.outcome.y.std(), 6))
-    True
-    """
+def _one_class_spread(ed: EquationDesign, w: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """``sqrt(N) * se`` of the one-class parameters ``params`` (see :func:`one_class_fit`)."""
     w = ed.to_rows(w)
     # The Hessian; a large sample block by block of rows (the same sum, added per
     # block, without the derivatives of all rows at once).
@@ -488,7 +473,7 @@ def shared_one_class_fit(model: MixtureModel, ed: EquationDesign
     """
     def fit() -> tuple[np.ndarray, np.ndarray]:
         params = shared_one_class_params(model, ed)
-        return params, one_class_spread(ed, model.w, params)
+        return params, _one_class_spread(ed, model.w, params)
 
     return model.once(("one_class_fit", id(ed)), fit)
 
