@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..families.base import grad_hess_from_eta, linear_predictors
+from ..families.base import grad_hess_from_eta, linear_predictors, weighted_total
 from ..linalg import ascent_direction
 from .layout import ParamLayout
 
@@ -208,8 +208,7 @@ class CompleteDataObjective:
                         outcome, linear_predictors(ed.blocks, X, theta[sl], outcome.n, offset),
                         order=max(order, 1))
                     pwb = pw_rows[rows]
-                    with np.errstate(all="ignore"):
-                        q_out += float(np.dot(pwb, np.where(pwb > 0, ll_e, 0.0)))
+                    q_out += weighted_total(pwb, ll_e)
                     ge, He = grad_hess_from_eta(ed.blocks, X, pwb, d1,
                                                 d2 if order >= 2 else None)
                     del ll_e, d1, d2

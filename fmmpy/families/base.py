@@ -46,6 +46,7 @@ __all__ = [
     "grad_hess_from_eta",
     "score_matrix",
     "newton_weighted_fit",
+    "weighted_total",
     "weighted_least_squares",
     "weighted_residual_ss",
     "intercept_start",
@@ -381,7 +382,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
     params = np.array(init, dtype=float)
     eta = linear_predictors(blocks, X, params, n, offset)
     ll, d1, d2 = family.derivatives(outcome, eta, order=2)
-    f = _weighted_sum(w, ll)
+    f = weighted_total(w, ll)
     previous = None             # the relative size of the last full step
     H = None
     for _ in range(max_iter):
@@ -413,7 +414,7 @@ def newton_weighted_fit(family: Family, outcome: Outcome, X: Mapping[str, np.nda
                 full = t == 1.0
                 ll_t, d1_t, d2_t = family.derivatives(
                     outcome, eta_t, order=2 if full and not last else 0)
-                f_t = _weighted_sum(w, ll_t)
+                f_t = weighted_total(w, ll_t)
             if np.isfinite(f_t) and f_t >= f - 1e-12 * (abs(f) + 1):
                 break
             t *= 0.5
@@ -453,10 +454,17 @@ def _negligible_step(params: np.ndarray, step: np.ndarray, g: np.ndarray, f: flo
                 and abs(float(g @ step)) <= tol * (abs(f) + 1.0))
 
 
-def _weighted_sum(w: np.ndarray, ll: np.ndarray) -> float:
+def weighted_total(w: np.ndarray, ll: np.ndarray) -> float:
     """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
     (a row another class explains): one dot product (a row of weight 0 and finite
-    ``ll`` adds 0 either way), the masked sum only when that is not finite."""
+    ``ll`` adds 0 either way), the masked sum only when that is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_total(np.array([0.0, 2.0]), np.array([-np.inf, -1.5]))
+    -3.0
+    """
     with np.errstate(invalid="ignore"):
         value = float(np.dot(w, ll))
     return value if np.isfinite(value) else float(np.dot(w, np.where(w > 0, ll, 0.0)))
