@@ -177,7 +177,7 @@ class ClassModel:
         (``pw.sum(axis=1)``) and ``value`` may be passed when the caller has them
         (``value`` is required with ``pi``)."""
         if pi is None and lp is None and not self.constant_only:
-            # (as fit does: the value from gamma and lse, pi in place of gamma)
+            # (as fit does: the value from gamma and lse, then the probabilities)
             if unit is None:
                 unit = row_sums(pw)
             gamma, lse = self._active_point(deltas)
@@ -238,7 +238,7 @@ class ClassModel:
         the totals (the same quantities without ``n``-row temporaries)."""
         totals = pw.sum(axis=0)
         mass = float(totals.sum())
-        active = [j for j in range(self.k) if self.Z[j] is not None]
+        active = self._active
         c = np.array([float(self.Z[j][0, 0]) if self.Z[j].shape[0] else 0.0 for j in active])
         p = pi[0, active]
         g = c * (totals[active] - mass * p)
@@ -274,13 +274,11 @@ class ClassModel:
                 # step is negligible (as newton_weighted_fit does)
                 g = self._gradient(pw, unit, pi)
                 step = _newton_step(H, g)
-                if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(
-                        float(g @ step)) <= tol * (abs(f) + 1):
+                if _negligible(step, g, f, tol):
                     break
             g, H = self._grad_hess(pw, unit, pi)
             step = _newton_step(H, g)
-            if np.max(np.abs(step), initial=0.0) < 1e-9 and abs(float(g @ step)) <= tol * (
-                    abs(f) + 1):
+            if _negligible(step, g, f, tol):
                 # The step of an iteration that would end the loop is not taken: the
                 # point is the maximum to the tolerance, and its evaluation (remembered
                 # by _active_point) serves the E-step that follows.
@@ -325,6 +323,14 @@ def _probabilities(gamma: np.ndarray, lse: np.ndarray) -> np.ndarray:
     """``exp(gamma - lse)``: the probabilities of the non-base classes."""
     pi = np.subtract(gamma, lse[:, None])
     return np.exp(pi, out=pi)
+
+
+def _negligible(step: np.ndarray, g: np.ndarray, f: float, tol: float) -> bool:
+    """Whether a Newton step of :meth:`ClassModel.fit` is below its tolerances: every
+    coefficient moves less than 1e-9 and the first-order gain ``g'step`` is below
+    ``tol * (|f| + 1)``."""
+    return bool(np.max(np.abs(step), initial=0.0) < 1e-9
+                and abs(float(g @ step)) <= tol * (abs(f) + 1))
 
 
 def _newton_step(H: np.ndarray, g: np.ndarray) -> np.ndarray:

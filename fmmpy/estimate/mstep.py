@@ -136,35 +136,16 @@ def _tied_blocks(eqs: Sequence[tuple[Any, slice]], col: np.ndarray, uses: np.nda
 
 def em_objective(pw: np.ndarray, a: np.ndarray) -> float:
     """``sum_ij pw_ij a_ij`` over the cells with weight (``pw > 0``; ``a`` may be
-    ``-inf`` where a class cannot produce a row): one dot product, and the masked sum
-    only when a cell without weight made it undefined (``0 * -inf``)."""
-    with np.errstate(invalid="ignore"):
-        if pw.flags.f_contiguous and a.flags.f_contiguous:
+    ``-inf`` where a class cannot produce a row): one dot product, and column by column
+    (:func:`~fmmpy.families.base.weighted_total`) only when a cell without weight made
+    it undefined (``0 * -inf``) or the columns are a block of rows (contiguous each,
+    not together)."""
+    if pw.flags.f_contiguous and a.flags.f_contiguous:
+        with np.errstate(invalid="ignore"):
             value = float(np.dot(pw.ravel(order="F"), a.ravel(order="F")))
-            if np.isfinite(value):
-                return value
-        # a block of rows (its columns are contiguous, not the block), or a class that
-        # cannot produce some rows (a point mass): column by column, the masked sum
-        # only for a column whose dot product is not finite
-        value = 0.0
-        for j in range(a.shape[1]):
-            v = float(np.dot(pw[:, j], a[:, j]))
-            if not np.isfinite(v):
-                v = _masked_dot(pw[:, j], a[:, j])
-            value += v
-        return value
-
-
-def _masked_dot(p: np.ndarray, a: np.ndarray) -> float:
-    """``sum(p * a)`` over the entries with ``p > 0`` (``a`` is ``-inf`` where a class
-    cannot produce a row, and such a row with weight makes the sum ``-inf``).  ``-inf``
-    raised to the lowest float gives the same products where ``p`` is 0 (zeros), in
-    the same order, without the slow masked copy; anything else not finite (a weighted
-    ``-inf``, a ``nan``) goes the masked way."""
-    v = float(np.dot(p, np.maximum(a, np.finfo(float).min)))
-    if np.isfinite(v) and not float(np.dot(p, a == -np.inf)) > 0.0:
-        return v
-    return float(np.dot(p, np.where(p > 0, a, 0.0)))
+        if np.isfinite(value):
+            return value
+    return sum(weighted_total(pw[:, j], a[:, j]) for j in range(a.shape[1]))
 
 
 class CompleteDataObjective:

@@ -457,7 +457,9 @@ def _negligible_step(params: np.ndarray, step: np.ndarray, g: np.ndarray, f: flo
 def weighted_total(w: np.ndarray, ll: np.ndarray) -> float:
     """``sum(w * ll)`` where rows of weight 0 count for nothing, even at ``ll = -inf``
     (a row another class explains): one dot product (a row of weight 0 and finite
-    ``ll`` adds 0 either way), the masked sum only when that is not finite.
+    ``ll`` adds 0 either way); when that is not finite, ``-inf`` raised to the lowest
+    float gives the same products where the weight is 0 (zeros), in the same order,
+    without a masked copy; a weighted ``-inf`` or a ``nan`` goes the masked way.
 
     Examples
     --------
@@ -467,7 +469,13 @@ def weighted_total(w: np.ndarray, ll: np.ndarray) -> float:
     """
     with np.errstate(invalid="ignore"):
         value = float(np.dot(w, ll))
-    return value if np.isfinite(value) else float(np.dot(w, np.where(w > 0, ll, 0.0)))
+    if np.isfinite(value):
+        return value
+    if w.size and w.min() >= 0.0:
+        value = float(np.dot(w, np.maximum(ll, np.finfo(float).min)))
+        if np.isfinite(value) and not float(np.dot(w, ll == -np.inf)) > 0.0:
+            return value
+    return float(np.dot(w, np.where(w > 0, ll, 0.0)))
 
 
 def intercept_start(X: np.ndarray, value: float) -> np.ndarray:

@@ -246,16 +246,18 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     ([2.0, 3.0], [1.0, 0.0], [True, True])
     """
     m, p = W.shape[1], X.shape[1]
-    if p == 1 and rows_identical(X):
-        return _constant_fit_classes(y, float(X[0, 0]), W, init)
-    if p > 1 and not rows_identical(X):
-        return _regression_fit_classes(y, X, W, init, products)
     totals = W.sum(axis=0)
     fitted = ~(totals <= 0)      # as weighted_fit's `total <= 0` test
     out = np.array(init, dtype=float)
+    var = np.full(m, np.nan)
+    if p == 1 and rows_identical(X):
+        _constant_fit_classes(y, float(X[0, 0]), W, totals, fitted, out, var)
+        return out, var, fitted
+    if p > 1 and not rows_identical(X):
+        _regression_fit_classes(y, X, W, totals, fitted, out, var, products)
+        return out, var, fitted
     # One column: weighted_least_squares' closed form A = x'Wx, b = x'Wy for every
     # column of W at once.
-    var = np.full(m, np.nan)
     for j in np.flatnonzero(fitted):
         A = 0.0
         if p == 1:
@@ -271,10 +273,11 @@ def normal_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.nda
     return out, var, fitted
 
 
-def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: np.ndarray,
-                            products: np.ndarray | None = None
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`normal_fit_classes` for a design of several columns: the coefficients of
+def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, totals: np.ndarray,
+                            fitted: np.ndarray, out: np.ndarray, var: np.ndarray,
+                            products: np.ndarray | None = None) -> None:
+    """:func:`normal_fit_classes` for a design of several columns, into the rows of
+    ``out`` and ``var`` of the ``fitted`` columns of ``W``: the coefficients of
     :func:`~fmmpy.families.base.weighted_least_squares` from ``X'W_jX`` and
     ``X'W_jy``, and the residual sum of squares from the same sums and ``y'W_jy``,
     ``y'Wy - 2 b'X'Wy + b'X'WXb``, without a pass over the rows per class.  That
@@ -284,11 +287,6 @@ def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: n
     ``[X, y]`` (held across EM iterations) the three sums of every class are one
     product ``W' P``: one pass over ``P`` for all classes instead of forming ``X * w``
     per class (500,000 rows, 3 columns, 2 classes: 11 -> 5 ms)."""
-    m = W.shape[1]
-    totals = W.sum(axis=0)
-    fitted = ~(totals <= 0)
-    out = np.array(init, dtype=float)
-    var = np.full(m, np.nan)
     live = np.flatnonzero(fitted)
     sums = None if products is None else weighted_products_classes(products, W, live,
                                                                    X.shape[1])
@@ -300,13 +298,12 @@ def _regression_fit_classes(y: np.ndarray, X: np.ndarray, W: np.ndarray, init: n
             rss = weighted_residual_ss(X, y, beta, W[:, j])
         out[j, :-1] = beta
         var[j] = rss / float(totals[j])
-    return out, var, fitted
 
 
-def _constant_fit_classes(y: np.ndarray, x0: float, W: np.ndarray, init: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`normal_fit_classes` for a design whose every row is the constant ``x0``:
-    the weighted mean and variance of ``y`` for every column of ``W`` (nonnegative, as
+def _constant_fit_classes(y: np.ndarray, x0: float, W: np.ndarray, totals: np.ndarray,
+                          fitted: np.ndarray, out: np.ndarray, var: np.ndarray) -> None:
+    """:func:`normal_fit_classes` for a design whose every row is the constant ``x0``,
+    into the rows of ``out`` and ``var`` of the ``fitted`` columns of ``W``: the weighted mean and variance of ``y`` for every column of ``W`` (nonnegative, as
     posteriors times weights are) from its sufficient statistics, the weighted first
     and second moments about a fixed centre ``c`` -- one matrix product with
     ``[y - c, (y - c)^2]`` per class and block of rows instead of three passes per class.
@@ -316,12 +313,8 @@ def _constant_fit_classes(y: np.ndarray, x0: float, W: np.ndarray, init: np.ndar
     more than 100 of its standard deviations from ``c`` (more than 4 digits lost) gets
     the exact two-pass sum instead, so every variance has at least 12 correct digits."""
     n, m = W.shape
-    totals = W.sum(axis=0)
-    fitted = ~(totals <= 0)
-    out = np.array(init, dtype=float)
-    var = np.full(m, np.nan)
     if not fitted.any():
-        return out, var, fitted
+        return
     c = float(np.mean(y[::max(1, n // 1024)]))
     moments = np.zeros((m, 2))
     live = np.flatnonzero(fitted)
@@ -341,7 +334,6 @@ def _constant_fit_classes(y: np.ndarray, x0: float, W: np.ndarray, init: np.ndar
         var[j] = weighted_residual_ss(constant_design(n), y, np.array([mean[j]]),
                                       W[:, j]) / float(totals[j])
     out[fitted, 0] = mean[fitted] / x0
-    return out, var, fitted
 
 
 def _regress_factory(equation) -> Gaussian:  # noqa: ANN001 - EquationSpec
